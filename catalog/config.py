@@ -1,0 +1,64 @@
+"""Settings stored in the catalog: the asset root and the folder of each modality.
+
+Views read the `settings` table at query time, so changing a setting moves every path in every
+view for every client, without a rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from catalog.db import connect_read_only, write_lock
+from catalog.discover import ASSET_MODALITIES
+from catalog.errors import CatalogError
+
+# key -> default; the asset root's default is decided at build time.
+LAYOUT_DEFAULTS = {f"layout.{m}": m for m in ASSET_MODALITIES}
+KEYS = ("asset_root", *LAYOUT_DEFAULTS)
+
+
+def asset_root(flag: str | os.PathLike | None, data_dir: Path) -> str:
+    """The asset root for a build: the flag, else $ROOT_DATA_PATH, else the data folder."""
+    return os.path.abspath(flag or os.environ.get("ROOT_DATA_PATH") or data_dir)
+
+
+def normalise(key: str, value: str) -> str:
+    """Check a setting and return the value to store."""
+    if key not in KEYS:
+        raise CatalogError(f"unknown setting {key!r}. Settings: {', '.join(KEYS)}.")
+    if key == "asset_root":
+        return os.path.abspath(value)
+    if not value or "/" in value or value in (".", ".."):
+        raise CatalogError(
+            f"{key} must be one folder name (such as {LAYOUT_DEFAULTS[key]!r}), not {value!r}."
+        )
+    return value
+
+
+def initial_settings(root: str) -> dict[str, str]:
+    return {"asset_root": root, **LAYOUT_DEFAULTS}
+
+
+def get_settings(db: Path) -> dict[str, str]:
+    with connect_read_only(db) as con:
+        return dict(con.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
+
+
+def set_setting(db: Path, key: str, value: str) -> str:
+    """Store one setting in the catalog; returns the value stored."""
+    value = normalise(key, value)
+    connect_read_only(db).close()  # a clear error if there is no catalog
+    with write_lock(db):
+        try:
+            con = duckdb.connect(str(db))
+        except duckdb.Error as e:
+            raise CatalogError(
+                f"{db}: cannot open the catalog for writing ({str(e).splitlines()[0]})."
+                " Close the programs that have it open and try again."
+            ) from None
+        with con:
+            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    return value

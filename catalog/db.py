@@ -1,0 +1,79 @@
+"""Where the catalog file is, opening it, and the lock that keeps two writers apart."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from catalog.errors import CatalogError
+
+DEFAULT_DB = "emm1.duckdb"
+# DuckDB 1.1 and later (and the BI drivers that embed them) can open files written this way.
+DEFAULT_STORAGE_VERSION = "v1.1.0"
+
+
+def db_path(flag: str | os.PathLike | None = None) -> Path:
+    """The catalog path: the explicit flag, else $EMM1_DB, else ./emm1.duckdb."""
+    return Path(flag or os.environ.get("EMM1_DB") or DEFAULT_DB).absolute()
+
+
+def connect_read_only(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """Open an existing catalog for reading; many processes may do this at once."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(
+            f"{path}: no catalog there. Build one with `emm1 build DATA_DIR "
+            f"--db {path}` (or set EMM1_DB to the catalog you have)."
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise CatalogError(f"{path}: cannot open the catalog: {str(e).splitlines()[0]}") from None
+    if not first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'catalog_info'")[
+        0
+    ]:
+        con.close()
+        raise CatalogError(f"{path} is a DuckDB file but not an emm1 catalog (no catalog_info).")
+    return con
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple:
+    """The first row of a statement's result, with the result fully consumed (DuckDB 2.0 keeps
+    a connection busy until its result is finished)."""
+    rows = (
+        con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    )
+    return rows[0]
+
+
+@contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Exclusive right to write `path`, held through a lock file beside it. A second writer
+    fails at once with a clear message instead of racing the first."""
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise CatalogError(
+                f"{path} is being written by {holder} (lock file {lock_path}). "
+                "Wait for it to finish, then run this again."
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"emm1 process {os.getpid()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,22 @@
+-- text.csv: captions with commas, quotes, newlines and non-ASCII text. A few caption ids used
+-- by the groups are left out on purpose (i % 211 = 7). $with_source adds the source columns.
+SELECT
+    spaced_id(i, gap_of('text')) AS encord_text_id,
+    pick(['A dog', 'Two children', 'An old man', 'A red car', 'La niña', 'A café owner',
+          '東京の猫', 'A "vintage" radio', 'The crowd', 'A Zürich tram', 'Ein Müller', 'Пёс'],
+         mix2(i, $seed + 1))
+    || ' ' || pick(['runs across a field', 'plays a guitar, loudly', 'says "hello" twice',
+                    'sits quietly', 'drives past; rain falls', 'barks' || chr(10) || 'at the door',
+                    'laughs, then sings', 'spins — slowly', 'repairs a bike', 'naïvely waves'],
+                   mix2(i, $seed + 2))
+    || ' ' || pick(['at night', 'in the park, near a lake', 'on a "sunny" day', 'under a bridge',
+                    'in São Paulo', 'inside a kitchen', 'by the sea', 'at the café ☕'],
+                   mix2(i, $seed + 3))
+    || repeat(', with ' || pick(['birds singing', 'people talking', 'wind noise', 'soft music'],
+                               mix2(i, $seed + 4)), (mix2(i, $seed + 5) % $padding)::INTEGER)
+    || ' #' || i AS caption,
+    pick(['COCO', 'AudioCaps', 'VALOR', 'WavCaps', 'InternVid'], mix2(i, $seed + 6)) AS source_dataset,
+    'CC BY 4.0' AS dataset_license
+FROM range($n) AS r(i)
+WHERE i % 211 <> 7
+ORDER BY i;

@@ -1,0 +1,1 @@
+"""Query templates (one file per query), shipped inside the installed package."""

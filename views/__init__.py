@@ -1,0 +1,1 @@
+"""View definitions (one .sql file per view), shipped inside the installed package."""
