@@ -21,9 +21,9 @@ demo: setup
 	$(BIN)/emm1 build $(DEMO)/data --db $(DEMO)/emm1.duckdb
 	$(BIN)/emm1 info --db $(DEMO)/emm1.duckdb
 	$(BIN)/emm1 sql --db $(DEMO)/emm1.duckdb \
-	  "SELECT encord_text_id, nn_index, left(caption, 40) AS caption, image_file_path, audio_file_path FROM nn_groups_resolved WHERE nn_index <= 2 ORDER BY encord_text_id, nn_index LIMIT 6"
+	  "SELECT encord_text_id AS text_id, nn_index AS k, left(caption, 36) AS caption, image_file_path FROM nn_groups_resolved WHERE nn_index <= 2 ORDER BY 1, 2 LIMIT 6"
 	$(BIN)/emm1 sql --db $(DEMO)/emm1.duckdb \
-	  "SELECT paired_modality, annotated_modality, annotation_label, left(caption, 30) AS caption, annotated_modality_file_path FROM triplets_labeled LIMIT 6"
+	  "SELECT paired_modality AS paired, annotated_modality AS rated, annotation_label AS label, left(caption, 30) AS caption, annotated_modality_file_path FROM triplets_labeled LIMIT 6"
 
 test: setup
 	$(BIN)/pytest -q

@@ -30,7 +30,8 @@ def describe(db: Path) -> str:
         f"built        {facts.get('built_at')} by emm1 {facts.get('tool_version')}, "
         f"duckdb {facts.get('duckdb_version')}, storage {facts.get('storage_version')}",
         f"data folder  {facts.get('data_dir')}",
-        f"parts        {', '.join(p.name + ('' if p.name in present else ' (absent)') for p in PARTS)}",
+        "parts        "
+        + ", ".join(p.name + ("" if p.name in present else " (absent)") for p in PARTS),
         f"nn shards    {_ranges(shards) or 'none'}"
         + (
             f"; missing {_ranges(sorted(set(range(1, 17)) - set(shards)))}"

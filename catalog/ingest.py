@@ -155,6 +155,7 @@ def check_unique_ids(con: duckdb.DuckDBPyConnection, file: DataFile) -> None:
 
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
+_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _ORIGINAL = re.compile(r"^Original Line: (.*)$", re.MULTILINE)
 _CONVERT = re.compile(
     r'Error when converting column "(?P<column>.*?)"\. Could not convert string "(?P<value>.*?)" '
@@ -177,6 +178,8 @@ def explain_csv_error(file: DataFile, error: duckdb.Error) -> str:
             else f"a valid {_type_name(sql_type)}"
         )
         detail = f"column {converted.group('column')}: {converted.group('value')!r} is not {kind}"
+    elif fields := _FIELDS.search(text):
+        detail = f"expected {fields.group(1)} fields, found {fields.group(2)}"
     else:
         detail = _first_detail(text)
     original = _ORIGINAL.search(text)

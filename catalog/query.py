@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from typing import BinaryIO, TextIO
@@ -33,8 +34,8 @@ def write_result(rel: duckdb.DuckDBPyRelation | None, fmt: str, out: TextIO) -> 
         return
     try:
         if fmt == "table":
-            width = shutil.get_terminal_size((160, 40)).columns
-            out.write(rel.to_string(max_width=width) if hasattr(rel, "to_string") else str(rel))
+            with contextlib.redirect_stdout(out):
+                rel.show(max_width=shutil.get_terminal_size((160, 40)).columns)
         elif fmt == "csv":
             _write_csv(rel, out)
         elif fmt == "json":

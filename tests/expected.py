@@ -1,0 +1,131 @@
+"""An independent computation of the catalog's views in plain Python, straight from the CSVs
+(Python's csv module, dicts and string joins: no DuckDB), for tests to compare against."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+PART_FOLDERS = {
+    "e-mm1_100m": ("e-mm1_100m", "encord_phase_1_dataset"),
+    "e-mm1_1m": ("e-mm1_1m", "encord_phase_2_dataset"),
+    "eshot": ("eshot",),
+}
+ASSETS = ("image", "audio", "video", "points")
+
+
+def part_dir(data: Path, part: str) -> Path:
+    for name in PART_FOLDERS[part]:
+        if (data / name).is_dir():
+            return data / name
+    raise FileNotFoundError(part)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def num(value: str):
+    """CSV text -> the value DuckDB stores: '' is NULL, ints stay ints."""
+    return None if value == "" else int(value)
+
+
+def infos(data: Path, part: str, modality: str) -> dict[int, dict[str, str]]:
+    rows = read_csv(part_dir(data, part) / "infos" / f"{modality}.csv")
+    return {int(r[f"encord_{modality}_id"]): r for r in rows}
+
+
+def path_of(root: str, row: dict[str, str] | None, modality: str) -> str | None:
+    if row is None:
+        return None
+    return "/".join([root.rstrip("/"), row["save_folder"], modality, row["file_name"]])
+
+
+def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
+    part = part_dir(data, "e-mm1_100m")
+    text = infos(data, "e-mm1_100m", "text")
+    assets = {m: infos(data, "e-mm1_100m", m) for m in ASSETS}
+    out = []
+    for k in range(1, 17):
+        shard = part / f"nn_{k}" / "data_groups.csv"
+        if shard.read_bytes().startswith(b"version https://git-lfs"):
+            continue
+        for r in read_csv(shard):
+            tid = num(r["encord_text_id"])
+            ids = {m: num(r[f"encord_{m}_id"]) for m in ASSETS}
+            caption = text.get(tid, {}).get("caption")
+            out.append(
+                (
+                    tid,
+                    int(r["nn_index"]),
+                    caption,
+                    ids["image"],
+                    ids["audio"],
+                    ids["video"],
+                    ids["points"],
+                    *(path_of(root, assets[m].get(ids[m]), m) for m in ASSETS),
+                )
+            )
+    return out
+
+
+def triplet_rows(data: Path) -> list[dict]:
+    """triplets.csv in the current schema, whichever schema the file has."""
+    rows = read_csv(part_dir(data, "e-mm1_1m") / "triplets.csv")
+    if rows and "modality_1" in rows[0]:
+        return [
+            {
+                "encord_text_id": r["encord_text_id"],
+                "paired_modality": r["modality_1"],
+                "annotated_modality": r["modality_2"],
+                "encord_paired_id": r[f"encord_{r['modality_1']}_id"],
+                "encord_annotated_id": r[f"encord_{r['modality_2']}_id"],
+                "annotation": r["annotation"],
+            }
+            for r in rows
+        ]
+    return rows
+
+
+def triplets_labeled(data: Path, root: str) -> list[tuple]:
+    part = part_dir(data, "e-mm1_1m")
+    text = infos(data, "e-mm1_1m", "text")
+    assets = {m: infos(data, "e-mm1_1m", m) for m in ASSETS}
+    with open(part / "annotation_mapping.csv", newline="", encoding="utf-8") as f:
+        labels = {int(r[0]): r[1] for r in list(csv.reader(f))[1:]}
+    out = []
+    for r in triplet_rows(data):
+        tid, pm, am = num(r["encord_text_id"]), r["paired_modality"], r["annotated_modality"]
+        pid, aid = num(r["encord_paired_id"]), num(r["encord_annotated_id"])
+        code = num(r["annotation"])
+        out.append(
+            (
+                tid,
+                text.get(tid, {}).get("caption"),
+                pm,
+                am,
+                pid,
+                aid,
+                code,
+                labels.get(code),
+                path_of(root, assets[pm].get(pid), pm),
+                path_of(root, assets[am].get(aid), am),
+            )
+        )
+    return out
+
+
+def eshot_samples(data: Path, root: str) -> list[tuple]:
+    part = part_dir(data, "eshot")
+    out = []
+    for modality, info, id_col, cats in (
+        ("audio", "eshot_audio_info.csv", "eshot_audio_id", "category_to_audio_ids.json"),
+        ("points", "eshot_points_info.csv", "eshot_point_id", "category_to_point_ids.json"),
+    ):
+        category = {i: c for c, ids in json.loads((part / cats).read_text()).items() for i in ids}
+        for r in read_csv(part / info):
+            sid = int(r[id_col])
+            out.append((modality, sid, category.get(sid), path_of(root, r, modality)))
+    return out
