@@ -192,10 +192,7 @@ def _record_provenance(
 
 
 def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
 
 
 def _remove_tree(path: Path) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
-from catalog.db import connect_read_only, write_lock
+from catalog.db import connect_read_only, rewrite
 from catalog.discover import ASSET_MODALITIES
 from catalog.errors import CatalogError
 
@@ -50,15 +48,6 @@ def get_settings(db: Path) -> dict[str, str]:
 def set_setting(db: Path, key: str, value: str) -> str:
     """Store one setting in the catalog; returns the value stored."""
     value = normalise(key, value)
-    connect_read_only(db).close()  # a clear error if there is no catalog
-    with write_lock(db):
-        try:
-            con = duckdb.connect(str(db))
-        except duckdb.Error as e:
-            raise CatalogError(
-                f"{db}: cannot open the catalog for writing ({str(e).splitlines()[0]})."
-                " Close the programs that have it open and try again."
-            ) from None
-        with con:
-            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    with rewrite(db) as con:
+        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,3 +78,27 @@ def write_lock(path: Path) -> Iterator[None]:
             lock.seek(0)
             lock.truncate()
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def rewrite(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Change an existing catalog without disturbing anyone reading it.
+
+    Under the write lock, the catalog is copied beside itself, the copy is changed through the
+    connection this yields, and the copy is renamed over the original once it is closed
+    cleanly. Readers keep the file they opened; new connections see the change. If the block
+    fails, the original is untouched.
+    """
+    path = Path(path)
+    connect_read_only(path).close()  # a clear error if there is no catalog
+    with write_lock(path):
+        work = path.with_name(f".{path.name}.writing-{os.getpid()}")
+        try:
+            shutil.copyfile(path, work)
+            with duckdb.connect(str(work)) as con:
+                yield con
+                con.execute("CHECKPOINT")
+            os.replace(work, path)
+        finally:
+            for leftover in (work, Path(str(work) + ".wal")):
+                leftover.unlink(missing_ok=True)
