@@ -37,6 +37,13 @@ def main() -> None:
     help="Captions in E-MM1:100M (rows of each of the 16 nn shards).",
 )
 @click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help="Size relative to the published dataset, instead of --captions: 1.0 is the real "
+    "size (6.7M captions, ~107M group rows, ~7 GB of CSV).",
+)
+@click.option(
     "--layout",
     type=click.Choice(["upstream", "legacy"]),
     default="upstream",
@@ -45,17 +52,21 @@ def main() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def sample(out: str, captions: int, layout: str, seed: int, quiet: bool) -> None:
+def sample(out: str, captions: int, scale: float | None, layout: str, seed: int, quiet: bool):
     """Write a synthetic E-MM1 (all three parts) into OUT.
 
     The files have the published layout and columns, realistic id gaps, captions with commas,
     quotes, newlines and non-ASCII text, a few group ids absent from infos and duplicate triplet
     rows. The same arguments always write the same files.
     """
-    from catalog.sample import generate_sample
+    from catalog.sample import SampleSizes, generate_sample
 
     sizes = generate_sample(
-        out, captions=captions, layout=layout, seed=seed, progress=Progress.for_terminal(quiet)
+        out,
+        layout=layout,
+        seed=seed,
+        progress=Progress.for_terminal(quiet),
+        sizes=SampleSizes.for_captions(captions) if scale is None else SampleSizes.for_scale(scale),
     )
     click.echo(
         f"wrote a {layout} sample to {out}: {sizes.captions:,} captions x 16 shards, "

@@ -27,8 +27,11 @@ LAYOUTS = {
         "eshot": "eshot",
     },
 }
-# Rows of each 100M infos file per caption, chosen so that file sizes follow the published ones.
-ASSETS_PER_CAPTION = {"image": 1.2, "audio": 0.4, "video": 0.75, "points": 0.08}
+# The published size of E-MM1:100M: rows of every nn shard (scale 1.0).
+FULL_CAPTIONS = 6_706_765
+# Rows of each 100M infos file per caption, chosen so that file sizes follow the published ones
+# (image.csv 613 MB, video.csv 458 MB, audio.csv 238 MB, points.csv 59 MB at scale 1.0).
+ASSETS_PER_CAPTION = {"image": 1.03, "audio": 0.42, "video": 0.84, "points": 0.08}
 ANNOTATION_LABELS = [(1, "Good Match"), (2, "Partial Match"), (3, "Bad (No) Match")]
 
 
@@ -44,6 +47,13 @@ class SampleSizes:
     caption_padding: int  # longer captions with a larger value
 
     @classmethod
+    def for_scale(cls, scale: float) -> SampleSizes:
+        """Sizes proportional to the published dataset: 1.0 is the real size."""
+        if not 0 < scale <= 4:
+            raise CatalogError(f"--scale must be above 0 and at most 4, not {scale}.")
+        return cls.for_captions(max(20, round(FULL_CAPTIONS * scale)))
+
+    @classmethod
     def for_captions(cls, captions: int) -> SampleSizes:
         if captions < 20:
             raise CatalogError(f"--captions must be at least 20, not {captions}.")
@@ -51,12 +61,12 @@ class SampleSizes:
         return cls(
             captions=captions,
             assets_100m={m: max(10, round(captions * f)) for m, f in ASSETS_PER_CAPTION.items()},
-            text_1m=max(20, captions // 7),
-            assets_1m=max(10, captions // 10),
+            text_1m=max(20, round(captions * 0.07)),
+            assets_1m=max(10, round(captions * 0.05)),
             triplets=max(40, round(captions * 0.15)),
             eshot=eshot,
             eshot_categories=min(112, max(4, eshot // 15)),
-            caption_padding=4,
+            caption_padding=13,  # text.csv of ~1.25 GB at scale 1.0
         )
 
 
@@ -66,8 +76,10 @@ def generate_sample(
     layout: str = "upstream",
     seed: int = 0,
     progress: Progress | None = None,
+    sizes: SampleSizes | None = None,
 ) -> SampleSizes:
-    """Write a synthetic dataset (all three parts) into the folder `out`."""
+    """Write a synthetic dataset (all three parts) into the folder `out`. `sizes` (for
+    example `SampleSizes.for_scale(0.1)`) overrides `captions`."""
     if layout not in LAYOUTS:
         raise CatalogError(f"unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
     out = Path(out)
@@ -75,7 +87,7 @@ def generate_sample(
     taken = [str(f) for f in folders.values() if f.exists()]
     if taken:
         raise CatalogError(f"{taken[0]} already exists: give `emm1 sample` a new or empty folder.")
-    sizes = SampleSizes.for_captions(captions)
+    sizes = sizes or SampleSizes.for_captions(captions)
     progress = progress or Progress(enabled=False)
     with duckdb.connect() as con:
         con.execute(resource_text("catalog", "sample/macros.sql"))

@@ -128,8 +128,9 @@ def test_record_numbers_count_records_not_lines(data_copy, tmp_path, layout):
 
 def test_bad_modality_in_triplets_is_named(data_copy, tmp_path, layout):
     triplets = part_folder(data_copy, "1m") / "triplets.csv"
-    row = triplets.read_text().split("\n")[1].replace("audio", "sound", 1)
-    replace_line(triplets, 2, row)
+    fields = triplets.read_text().split("\n")[1].split(",")
+    fields[1] = "sound"  # paired_modality (current schema) or modality_1 (legacy)
+    replace_line(triplets, 2, ",".join(fields))
     with pytest.raises(CatalogError, match=r"triplets.csv, record 2 .*'sound' is not a modality"):
         build_catalog(data_copy, tmp_path / "c.duckdb")
 

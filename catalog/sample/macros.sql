@@ -1,6 +1,8 @@
 -- Deterministic pseudo-randomness for the synthetic dataset: pure integer arithmetic, so the
 -- same seed gives the same files on every machine and DuckDB version.
-CREATE MACRO mix(x) AS ((((x::BIGINT % 2147483647) + 2147483647) % 2147483647) * 48271) % 2147483647;
+-- A Lehmer step, an xorshift to break its linearity, and a second Lehmer step.
+CREATE MACRO lehmer(x, a) AS ((((x::BIGINT % 2147483647) + 2147483647) % 2147483647) * a) % 2147483647;
+CREATE MACRO mix(x) AS lehmer(xor(lehmer(x, 48271), lehmer(x, 48271) >> 11), 16807);
 CREATE MACRO mix2(x, salt) AS mix(mix(x) + salt * 7919);
 -- One element of a list, chosen by x.
 CREATE MACRO pick(items, x) AS items[1 + (x % len(items))::INTEGER];
