@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: setup demo test lint check clean
+.PHONY: setup demo test lint check clean bench bench-setup bench-smoke
 
 setup: $(BIN)/emm1
 
@@ -33,6 +33,23 @@ lint: setup
 	$(BIN)/ruff format --check catalog tests
 
 check: lint test
+
+# Benchmarks (not tests): make bench SCALE=0.1. Data is generated under bench/data/.
+SCALE ?= 0.1
+REPEAT ?= 3
+bench-setup: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+
+bench: bench-setup
+	$(BIN)/python bench/run.py --scale $(SCALE) --repeat $(REPEAT)
+	$(BIN)/python bench/report.py
+
+# The harness still works: every case once at scale 0.001, into a scratch folder.
+bench-smoke: bench-setup
+	rm -rf .bench-smoke
+	$(BIN)/python bench/run.py --scale 0.001 --repeat 1 --lookups 5 --work .bench-smoke/data --results .bench-smoke/results
+	$(BIN)/python bench/report.py --results .bench-smoke/results --out .bench-smoke/RESULTS.md
+	rm -rf .bench-smoke
 
 clean:
 	rm -rf $(DEMO) build *.egg-info .pytest_cache

@@ -1,0 +1,172 @@
+"""Turn bench/results/scale-*.json into bench/RESULTS.md and bench/ratios.png.
+
+    python bench/report.py [--results bench/results]
+
+The headline scale is the largest one present; every scale present feeds the table of time per
+million rows. Only ratios between commands measured in the same run are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# (case, numerator variant, denominator variant, target ratio, "max" or "min", what it says)
+TARGETS = [
+    ("build", "catalog", "engine floor", 1.25, "max", "build / engine floor"),
+    ("resolve k=1 as Arrow", "polars recipe", "catalog", 3.0, "min", "polars recipe / catalog"),
+    ("resolve k=1 as Arrow", "catalog", "floor", 1.5, "max", "catalog / floor"),
+    ("resolve k=9 as Arrow", "polars recipe", "catalog", 3.0, "min", "polars recipe / catalog"),
+    ("resolve k=9 as Arrow", "catalog", "floor", 1.5, "max", "catalog / floor"),
+    ("k=1 to Parquet (zstd)", "polars recipe", "catalog", 2.0, "min", "polars recipe / catalog"),
+    ("caption substring, k<=4", "polars recipe", "catalog", 10.0, "min",
+     "polars recipe / catalog"),
+    ("triplets, one pair+label", "polars recipe", "catalog", 10.0, "min",
+     "polars recipe / catalog"),
+    ("one caption's 16 groups", "polars recipe", "catalog", 10.0, "min",
+     "polars recipe / catalog"),
+]
+LINEAR_CASES = [("build", "catalog", "group_rows"), ("resolve k=1 as Arrow", "catalog", "rows"),
+                ("k=1 to Parquet (zstd)", "catalog", "group_rows_k")]
+
+
+def seconds(runs: list[dict]) -> list[float]:
+    return [r["seconds"] for r in runs]
+
+
+def median(runs: list[dict]) -> float:
+    return statistics.median(seconds(runs))
+
+
+def verdict(value: float, target: float, kind: str) -> str:
+    met = value <= target if kind == "max" else value >= target
+    if met:
+        return "met"
+    distance = value / target if kind == "max" else target / value
+    return f"missed ({distance:.2f}x away)"
+
+
+def load(results: Path) -> dict[float, dict]:
+    runs = {}
+    for path in sorted(results.glob("scale-*.json")):
+        doc = json.loads(path.read_text())
+        runs[doc["scale"]] = doc
+    if not runs:
+        raise SystemExit(f"no results in {results}: run `make bench SCALE=...` first")
+    return runs
+
+
+def per_million(doc: dict, case: str, variant: str, unit: str) -> float | None:
+    runs = doc["cases"].get(case, {}).get(variant)
+    if not runs:
+        return None
+    sizes = doc["sizes"]
+    rows = {"group_rows": sizes["group_rows"], "rows": runs[0].get("rows"),
+            "group_rows_k": sizes["group_rows"] / 16}[unit]
+    return median(runs) / (rows / 1e6) if rows else None
+
+
+def render(runs: dict[float, dict], chart: Path) -> str:
+    scale = max(runs)
+    doc = runs[scale]
+    m, sizes = doc["machine"], doc["sizes"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}; Python "
+        f"{m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, polars "
+        f"{m.get('polars', '-')}. Memory limit given to DuckDB: {doc['memory_limit']}.",
+        f"Scale {scale:g}: {sizes['group_rows']:,} group rows, "
+        f"{sizes['csv_bytes'] / 1e9:.2f} GB of CSV. Each case ran {doc['repeat']} times, the "
+        "compared commands alternating; times are medians (min-max). Query cases are timed "
+        "inside their process; builds and exports as whole commands.",
+        "",
+        "| case | command | median s | min-max s | peak RSS MB | rows |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for case, variants in doc["cases"].items():
+        for variant, rs in variants.items():
+            extra = ""
+            if "p95" in rs[0]:
+                extra = f" (p95 {statistics.median(r['p95'] for r in rs) * 1000:.1f} ms)"
+            lines.append(
+                f"| {case} | {variant} | {median(rs):.3f}{extra} | {min(seconds(rs)):.3f}-"
+                f"{max(seconds(rs)):.3f} | {max(r['peak_rss_mb'] for r in rs):.0f} | "
+                f"{rs[0].get('rows', '')} |")
+    lines += ["", "## Targets", "", "| target | ratio | target | verdict |", "|---|---:|---:|---|"]
+    ratios = []
+    for case, num, den, target, kind, label in TARGETS:
+        cs = doc["cases"].get(case, {})
+        if num not in cs or den not in cs:
+            continue
+        value = median(cs[num]) / median(cs[den])
+        ratios.append((f"{case}\n{label}", value, target))
+        sign = "<=" if kind == "max" else ">="
+        lines.append(f"| {case}: {label} | {value:.2f}x | {sign} {target}x | "
+                     f"{verdict(value, target, kind)} |")
+    one = doc["cases"].get("one caption's 16 groups", {}).get("catalog")
+    if one:
+        ms = median(one) * 1000
+        lines.append(f"| one caption's groups: catalog median | {ms:.1f} ms | <= 20 ms | "
+                     f"{verdict(ms, 20, 'max')} |")
+    build = doc["cases"]["build"]["catalog"]
+    peak = max(r["peak_rss_mb"] for r in build)
+    lines.append(f"| build peak memory with --memory-limit {doc['memory_limit']} | "
+                 f"{peak / 1024:.2f} GB | <= 3 GB | {verdict(peak / 1024, 3, 'max')} |")
+    share = sizes["catalog_bytes"] / sizes["csv_bytes"]
+    lines.append(f"| catalog bytes / CSV bytes | {share:.1%} | <= 30% | "
+                 f"{verdict(share, 0.30, 'max')} |")
+    lines += ["", "## Time per million rows across scales", "",
+              "| case | " + " | ".join(f"scale {s:g}" for s in sorted(runs)) + " |",
+              "|---|" + "---:|" * len(runs)]
+    for case, variant, unit in LINEAR_CASES:
+        cells = [per_million(runs[s], case, variant, unit) for s in sorted(runs)]
+        lines.append(f"| {case} ({variant}), s per M rows | "
+                     + " | ".join("-" if c is None else f"{c:.3f}" for c in cells) + " |")
+    if 0.1 in runs and 1.0 in runs:
+        for case, variant, unit in LINEAR_CASES:
+            a, b = (per_million(runs[s], case, variant, unit) for s in (0.1, 1.0))
+            if a and b:
+                lines.append(f"\n{case}: time per million rows at 1.0 is {b / a:.2f}x that "
+                             f"at 0.1 (target <= 1.3x: {verdict(b / a, 1.3, 'max')}).")
+    _chart(ratios, chart)
+    lines += ["", f"![ratios]({chart.name})", ""]
+    return "\n".join(lines)
+
+
+def _chart(ratios: list[tuple[str, float, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(ratios) + 1.2))
+    labels = [r[0].replace("\n", ": ") for r in ratios]
+    ax.barh(labels, [r[1] for r in ratios], color="#4C72B0")
+    ax.scatter([r[2] for r in ratios], labels, marker="|", s=400, color="#C44E52",
+               label="target", zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("ratio (log scale)")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    text = render(load(args.results), args.out.with_name("ratios.png"))
+    args.out.write_text(text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
