@@ -156,12 +156,25 @@ def info(db) -> None:
     show_default=True,
     help="Output format on stdout.",
 )
-def sql(query, db, fmt) -> None:
-    """Run QUERY against the catalog, read-only, and print the result."""
+@click.option(
+    "--allow-files",
+    "allow_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A folder the query may read files from and write files to (read_csv, COPY TO). "
+    "Without it the query cannot touch any file.",
+)
+def sql(query, db, fmt, allow_dir) -> None:
+    """Run QUERY against the catalog, read-only, and print the result.
+
+    The connection cannot read or write files, attach databases, load extensions or change
+    settings; --allow-files opens one folder.
+    """
     from catalog.db import db_path
     from catalog.query import run_sql, write_result
 
-    write_result(run_sql(db_path(db), query), fmt, sys.stdout)
+    allow_dirs = [allow_dir] if allow_dir else []
+    write_result(run_sql(db_path(db), query, allow_dirs), fmt, sys.stdout)
 
 
 @main.group()

@@ -5,25 +5,36 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterable
 from typing import BinaryIO, TextIO
 
 import duckdb
 import pyarrow.csv
 
-from catalog.db import connect_read_only
+from catalog.db import connect_hardened
 from catalog.errors import CatalogError
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 100_000
 
 
-def run_sql(db: str | os.PathLike, query: str) -> duckdb.DuckDBPyRelation | None:
-    """Run `query` on a read-only connection. Returns its result as a relation, or None for a
-    statement that returns nothing. The connection stays open as long as the relation."""
-    con = connect_read_only(db)
+def run_sql(
+    db: str | os.PathLike, query: str, allow_dirs: Iterable[str | os.PathLike] = ()
+) -> duckdb.DuckDBPyRelation | None:
+    """Run `query` on a hardened read-only connection: no files, no ATTACH, no SET, except
+    reading and writing files below `allow_dirs`. Returns its result as a relation, or None for
+    a statement that returns nothing. The connection stays open as long as the relation."""
+    con = connect_hardened(db, allow_dirs)
     try:
         return con.sql(query)
+    except duckdb.PermissionException as e:
+        con.close()
+        raise CatalogError(
+            f"the query failed: {_first_line(e)}. Queries cannot read or write files; "
+            "--allow-files DIR opens one folder."
+        ) from None
     except duckdb.Error as e:
+        con.close()
         raise CatalogError(f"the query failed: {_first_line(e)}") from None
 
 
