@@ -217,5 +217,24 @@ def config_set(key, value, db) -> None:
     click.echo(f"{key} = {stored}", err=True)
 
 
+@main.command()
+@_db_option
+@click.option(
+    "--tool",
+    type=click.Choice(
+        ["superset", "dbeaver", "metabase", "tableau", "python", "node", "duckdb-cli"]
+    ),
+    default=None,
+    help="The tool to print connection settings for. Default: what every tool needs.",
+)
+def connect(db, tool) -> None:
+    """Print how to open the catalog from a SQL or BI tool: URL or driver settings, the
+    read-only flag, the catalog's absolute path and the DuckDB versions that can open it."""
+    from catalog.connect import connection_settings
+    from catalog.db import db_path
+
+    click.echo(connection_settings(db_path(db), tool))
+
+
 if __name__ == "__main__":
     sys.exit(main())
