@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +17,8 @@ from catalog.build import build_catalog
 from catalog.cli import main
 from catalog.connect import TOOLS, connection_settings
 from catalog.errors import CatalogError
-from test_clients import NODE_MODULES
+
+NODE_MODULES = Path(__file__).resolve().parents[1] / ".clients" / "node_modules"  # make clients
 
 
 def connect(*args) -> str:
@@ -90,7 +92,7 @@ def test_the_python_code_and_sqlalchemy_url_connect(catalogs):
 def test_the_node_code_connects(catalogs, tmp_path):
     node = shutil.which("node")
     if node is None or not (NODE_MODULES / "@duckdb" / "node-api").is_dir():
-        pytest.skip(f"the Node client is not installed in {NODE_MODULES}: see test_clients.py")
+        pytest.skip(f"the Node client is not installed in {NODE_MODULES}: run `make clients`")
     db = catalogs["upstream"]
     code = setting(connect("--db", db, "--tool", "node"), "code")
     script = tmp_path / "connect.cjs"

@@ -4,9 +4,9 @@
 
 `hold` opens one read-only connection and keeps it (a BI tool with a long-lived connection);
 `reopen` opens a new connection for every query (a pool, or `emm1 sql` run again and again).
-Each query (answer.sql) reads every group row. LOG gets one JSON line each time the answer changes, with
-the time (time.monotonic, the same clock in every process) it was first seen, one line per
-error, and a last line with the number of queries and the time of the last one.
+Each query (answer.sql) reads every group row. LOG gets one JSON line each time the answer
+changes, with the time (time.monotonic, the same clock in every process) it was first seen,
+one line per error, and a last line with the number of queries and the time of the last one.
 """
 
 import json
