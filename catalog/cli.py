@@ -236,5 +236,31 @@ def connect(db, tool) -> None:
     click.echo(connection_settings(db_path(db), tool))
 
 
+@main.command()
+@_db_option
+@click.option(
+    "--allow-files",
+    "allow_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A folder statements may read files from and write files to. Without it no "
+    "statement can touch any file.",
+)
+def shell(db, allow_dir) -> None:
+    """An interactive SQL prompt on the catalog, read-only.
+
+    Statements may span lines and end with ;. Helpers: .tables, .schema NAME, .templates,
+    .format table|csv|json, .help, .quit. At a terminal the history is kept in
+    $XDG_STATE_HOME/emm1/history (else ~/.emm1_history); from a pipe, statements run as a
+    script and the exit code is 1 if any failed.
+    """
+    from catalog.db import db_path
+    from catalog.shell import run_shell
+
+    failed = run_shell(db_path(db), [allow_dir] if allow_dir else [])
+    if failed and not sys.stdin.isatty():
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,15 +27,19 @@ def run_sql(
     con = connect_hardened(db, allow_dirs)
     try:
         return con.sql(query)
-    except duckdb.PermissionException as e:
-        con.close()
-        raise CatalogError(
-            f"the query failed: {_first_line(e)}. Queries cannot read or write files; "
-            "--allow-files DIR opens one folder."
-        ) from None
     except duckdb.Error as e:
         con.close()
-        raise CatalogError(f"the query failed: {_first_line(e)}") from None
+        raise query_error(e) from None
+
+
+def query_error(error: duckdb.Error) -> CatalogError:
+    """The message for a query DuckDB refused; a refused file says how to allow a folder."""
+    if isinstance(error, duckdb.PermissionException):
+        return CatalogError(
+            f"the query failed: {_first_line(error)}. Queries cannot read or write files; "
+            "--allow-files DIR opens one folder."
+        )
+    return CatalogError(f"the query failed: {_first_line(error)}")
 
 
 def write_result(rel: duckdb.DuckDBPyRelation | None, fmt: str, out: TextIO) -> None:
