@@ -5,8 +5,9 @@
 `hold` opens one read-only connection and keeps it (a BI tool with a long-lived connection);
 `reopen` opens a new connection for every query (a pool, or `emm1 sql` run again and again).
 Each query (answer.sql) reads every group row. LOG gets one JSON line each time the answer
-changes, with the time (time.monotonic, the same clock in every process) it was first seen,
-one line per error, and a last line with the number of queries and the time of the last one.
+changes: the answer, when the query that first gave it began and ended, and when the last
+query with the answer before began (time.monotonic, the same clock in every process); one line
+per error; and a last line with the number of queries and the time of the last one.
 """
 
 import json
@@ -21,7 +22,7 @@ PAUSE = 0.002  # seconds between queries: a busy dashboard, not a benchmark
 
 db, mode, log_path, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 held = duckdb.connect(db, read_only=True) if mode == "hold" else None
-queries, last_answer, last_time = 0, None, None
+queries, last_answer, last_time, last_began = 0, None, None, None
 with open(log_path, "a") as log:
 
     def note(**entry):
@@ -29,6 +30,7 @@ with open(log_path, "a") as log:
         log.flush()
 
     while not stop.exists():
+        began = time.monotonic()
         try:
             if held is not None:
                 answer = list(held.execute(ANSWER).fetchall()[0])
@@ -40,7 +42,8 @@ with open(log_path, "a") as log:
             continue
         queries, last_time = queries + 1, time.monotonic()
         if answer != last_answer:
-            note(answer=answer, at=last_time)
+            note(answer=answer, at=last_time, began=began, previous_began=last_began)
             last_answer = answer
+        last_began = began
         time.sleep(PAUSE)
     note(queries=queries, last=last_time)
