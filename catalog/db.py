@@ -38,14 +38,25 @@ def connect_read_only(
         )
     try:
         con = duckdb.connect(str(path), read_only=True, config=config or {})
+    except duckdb.ConnectionException as e:
+        if "different configuration" not in str(e):
+            raise CatalogError(f"{path}: cannot open the catalog: {_first_line(e)}") from None
+        raise CatalogError(
+            f"{path} is already open in this process with other settings (DuckDB shares one "
+            "database per file and process): close that connection first, or query through it."
+        ) from None
     except duckdb.Error as e:
-        raise CatalogError(f"{path}: cannot open the catalog: {str(e).splitlines()[0]}") from None
+        raise CatalogError(f"{path}: cannot open the catalog: {_first_line(e)}") from None
     if not first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'catalog_info'")[
         0
     ]:
         con.close()
         raise CatalogError(f"{path} is a DuckDB file but not an emm1 catalog (no catalog_info).")
     return con
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple:

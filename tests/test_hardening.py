@@ -117,3 +117,20 @@ def test_a_second_hardened_connection_in_one_process_keeps_the_first_ones_folder
 
 def first_row_of(con, query):
     return con.execute(query).fetchall()[0][0]
+
+
+def test_a_plain_connection_in_the_same_process_is_named_not_shared(catalogs):
+    import duckdb
+
+    db = catalogs["legacy"]
+    with duckdb.connect(str(db), read_only=True) as plain:
+        with pytest.raises(CatalogError) as refused:
+            connect_hardened(db)
+        # the plain connection was not hardened behind its owner's back
+        assert plain.execute("SELECT current_setting('lock_configuration')").fetchall() == [
+            (False,)
+        ]
+    assert str(refused.value) == (
+        f"{db} is already open in this process with other settings (DuckDB shares one "
+        "database per file and process): close that connection first, or query through it."
+    )
