@@ -52,10 +52,10 @@ def template_names() -> list[str]:
 class Shell:
     """One session on one catalog: `feed` it lines, then `finish`."""
 
-    def __init__(self, db: Path, allow_dirs=(), out: TextIO = sys.stdout, err=sys.stderr):
+    def __init__(self, db: Path, allow_dirs=(), out: TextIO | None = None, err=None):
         self.db = Path(db).absolute()
         self.con = connect_hardened(db, allow_dirs)
-        self.out, self.err = out, err
+        self.out, self.err = out or sys.stdout, err or sys.stderr
         self.format = "table"
         self.errors = 0
         self.buffer: list[str] = []
