@@ -62,56 +62,58 @@ def run(work: Path, captions: int, readers: int) -> None:
         time.sleep(0.01)
     time.sleep(1.0)  # a second of steady reading before the build
 
-    started = time.monotonic()
+    reopening = [n for n in names if n.startswith("reopen")]
+
+    def seen_by_all(root: str) -> None:
+        while not all(
+            any(e.get("answer", [0, 0, 0])[2] == root for e in log_of(logs[n])) for n in reopening
+        ):
+            time.sleep(0.01)
+
+    first_query = min(log_of(logs[n])[0]["began"] for n in names)
+    built_from = time.monotonic()
     report = build_catalog(new_data, db, asset_root="/new", **limits)
-    swapped = time.monotonic()  # the rename was the build's last step
-    set_started = time.monotonic()
+    swaps = {"/new": time.monotonic()}  # the rename was the build's last step
+    seen_by_all("/new")
+    set_from = time.monotonic()
     set_setting(db, "asset_root", "/newer")
-    set_done = time.monotonic()
-    while not all(
-        any(e.get("answer", [None] * 3)[2] == "/newer" for e in log_of(logs[n]))
-        for n in names
-        if n.startswith("reopen")
-    ):
-        time.sleep(0.01)
+    swaps["/newer"] = time.monotonic()  # likewise for the copy-and-swap
+    seen_by_all("/newer")
     time.sleep(1.0)  # holders keep reading a while after both swaps
     stop.touch()
     for p in procs:
         p.wait()
 
     print(f"rows per nn shard          {captions:,} (16 shards: {16 * captions:,} group rows)")
-    print(f"build                      {report.seconds:.2f} s")
+    print(f"catalog file               {db.stat().st_size / 2**20:.1f} MiB")
     print(
-        f"build swap (os.replace)    {report.swap_seconds * 1e6:.0f} us "
-        f"= {report.swap_seconds / report.seconds:.1e} of the build"
+        f"build                      {report.seconds:.2f} s, of which the rename "
+        f"{report.swap_seconds * 1e6:.0f} us ({report.swap_seconds / report.seconds:.1e})"
     )
-    print(f"config set (copy+swap)     {set_done - set_started:.3f} s")
-    waits = []
+    print(f"config set (copy + rename) {swaps['/newer'] - set_from:.3f} s")
     for name in names:
         entries = log_of(logs[name])
-        errors = [e for e in entries if "error" in e]
+        errors = len([e for e in entries if "error" in e])
         answers = [e for e in entries if "answer" in e]
         done = entries[-1]
+        period = (done["last"] - first_query) / done["queries"]
+        print(
+            f"{name}: {errors} errors, {done['queries']} queries, one every {period * 1000:.0f} ms"
+        )
         if name.startswith("hold"):
             print(
-                f"{name:<10} errors {len(errors)}; one answer only: {len(answers) == 1}; "
-                f"old data for {done['last'] - started:.2f} s after the build began, "
-                f"{done['last'] - swapped:.2f} s after the swap, until it stopped "
-                f"({done['queries']} queries)"
+                f"  one answer throughout: {len(answers) == 1}; the old data for "
+                f"{done['last'] - built_from:.2f} s after the build began, until it stopped"
             )
-        else:
-            new = next(e for e in answers if e["answer"][2] != "/old")
-            waits.append(new["at"] - swapped)
+            continue
+        for root, swapped in swaps.items():
+            new = next(e for e in answers if e["answer"][2] == root)
             print(
-                f"{name:<10} errors {len(errors)}; answers {len(answers)}; old data until "
-                f"{new['at'] - swapped:.2f} s after the swap: its last old query began "
-                f"{(swapped - new['previous_began']) * 1000:.0f} ms before the swap, the first "
-                f"new one {(new['began'] - swapped) * 1000:.0f} ms after it "
-                f"({done['queries']} queries)"
+                f"  {root:<7} last old query began "
+                f"{(swapped - new['previous_began']) * 1000:.0f} ms "
+                f"before the swap; first new one began {(new['began'] - swapped) * 1000:.0f} ms "
+                f"after it and answered {(new['at'] - swapped) * 1000:.0f} ms after it"
             )
-    print(
-        f"reconnecting readers saw the new data {max(waits) * 1000:.0f} ms after the swap, at most"
-    )
 
 
 if __name__ == "__main__":
