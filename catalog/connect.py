@@ -29,6 +29,15 @@ TOOLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("read-only", "yes: connect_args read_only true; leave Allow DML off"),
         ],
     ),
+    "dbeaver": (
+        "DBeaver (JDBC)",
+        [
+            ("driver", "DuckDB {since} or later (Database > New Database Connection > DuckDB)"),
+            ("JDBC URL", "jdbc:duckdb:{path}"),
+            ("driver property", "duckdb.read_only = true"),
+            ("read-only", "yes: the driver property above (also tick 'Read-only connection')"),
+        ],
+    ),
     "metabase": (
         "Metabase (DuckDB driver plugin)",
         [
@@ -40,15 +49,6 @@ TOOLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("database type", "DuckDB"),
             ("database file", "{path}"),
             ("read-only", "yes: turn on 'Establish a read-only connection'"),
-        ],
-    ),
-    "dbeaver": (
-        "DBeaver (JDBC)",
-        [
-            ("driver", "DuckDB {since} or later (Database > New Database Connection > DuckDB)"),
-            ("JDBC URL", "jdbc:duckdb:{path}"),
-            ("driver property", "duckdb.read_only = true"),
-            ("read-only", "yes: the driver property above (also tick 'Read-only connection')"),
         ],
     ),
     "tableau": (

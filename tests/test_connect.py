@@ -109,3 +109,8 @@ def test_the_node_code_connects(catalogs, tmp_path):
     ran = subprocess.run([node, str(script)], capture_output=True, text=True, env=env)
     assert ran.returncode == 0, ran.stderr
     assert int(ran.stdout) > 0
+
+
+def test_the_command_offers_every_tool_the_library_knows():
+    option = next(p for p in main.commands["connect"].params if p.name == "tool")
+    assert list(option.type.choices) == list(TOOLS)
