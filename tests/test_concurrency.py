@@ -22,6 +22,9 @@ from catalog.sample import generate_sample
 
 READER = Path(__file__).parent / "clients" / "reader.py"
 ANSWER = (Path(__file__).parent / "clients" / "answer.sql").read_text()
+DUCKDB11_PYTHON = (
+    Path(__file__).resolve().parents[1] / ".clients" / "duckdb11-venv" / "bin" / "python"
+)
 WAIT = 120  # seconds before a step that should take well under one is declared stuck
 
 
@@ -82,16 +85,17 @@ def test_readers_keep_working_through_a_rebuild_and_a_settings_change(
     build_catalog(samples["upstream"], db, asset_root="/assets")
     old = answer_of(db)
     stop = tmp_path / "stop"
-    logs = {
-        f"{mode}-{n}": tmp_path / f"{mode}-{n}.log" for mode in ("hold", "reopen") for n in (1, 2)
-    }
+    pythons = {f"{mode}-{n}": sys.executable for mode in ("hold", "reopen") for n in (1, 2)}
+    if DUCKDB11_PYTHON.exists():  # a BI tool with an older DuckDB, keeping its connection
+        pythons["hold-duckdb11"] = str(DUCKDB11_PYTHON)
+    logs = {name: tmp_path / f"{name}.log" for name in pythons}
     readers = {
         name: subprocess.Popen(
-            [sys.executable, str(READER), str(db), name.split("-")[0], str(log), str(stop)],
+            [python, str(READER), str(db), name.split("-")[0], str(logs[name]), str(stop)],
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name, log in logs.items()
+        for name, python in pythons.items()
     }
     try:
         for name, log in logs.items():
@@ -140,7 +144,9 @@ def test_readers_keep_working_through_a_rebuild_and_a_settings_change(
         answers = [e["answer"] for e in entries if "answer" in e]
         done = entries[-1]
         assert done["queries"] > 0 and done["last"] > swapped_at, name  # queried after the swap
-        if name.startswith("hold"):
+        if name == "hold-duckdb11":  # its hash() differs from this DuckDB's
+            assert len(answers) == 1 and answers[0][::2] == old[::2], answers
+        elif name.startswith("hold"):
             assert answers == [old], name  # an open connection keeps the data it opened
         else:
             assert answers in ([old, rebuilt, final], [old, final]), name  # never back in time
