@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: setup demo test lint check clean bench bench-setup bench-smoke
+.PHONY: setup demo test lint check clean clients bench bench-setup bench-smoke
 
 setup: $(BIN)/emm1
 
@@ -25,7 +25,7 @@ demo: setup
 	$(BIN)/emm1 sql --db $(DEMO)/emm1.duckdb \
 	  "SELECT paired_modality::VARCHAR AS paired, annotated_modality::VARCHAR AS rated, annotation_label AS label, left(caption, 30) AS caption, annotated_modality_file_path FROM triplets_labeled LIMIT 6"
 
-test: setup
+test: setup clients
 	$(BIN)/pytest -q
 
 lint: setup
@@ -53,3 +53,25 @@ bench-smoke: bench-setup
 
 clean:
 	rm -rf $(DEMO) build *.egg-info .pytest_cache
+
+# Other DuckDB clients the tests open the catalog with (tests/test_clients.py): DuckDB 1.1, as
+# older BI drivers embed it, and the Node client. Without npm the Node test skips and says why.
+CLIENTS := .clients
+DUCKDB11 := $(CLIENTS)/duckdb11-venv
+NODE_API := @duckdb/node-api@1.5.6-r.1
+
+clients: $(DUCKDB11)/installed $(CLIENTS)/node-installed
+
+$(DUCKDB11)/installed:
+	rm -rf $(DUCKDB11)
+	$(PYTHON) -m venv $(DUCKDB11)
+	$(DUCKDB11)/bin/pip install --quiet duckdb==1.1.3
+	@touch $@
+
+$(CLIENTS)/node-installed:
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "npm install $(NODE_API) into $(CLIENTS)"; \
+	  npm install --silent --no-audit --no-fund --prefix $(CLIENTS) $(NODE_API) && touch $@; \
+	else \
+	  echo "npm not found: the Node client test will be skipped"; \
+	fi

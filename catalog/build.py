@@ -38,6 +38,7 @@ class BuildReport:
     absent: list[str] = field(default_factory=list)
     seconds: float = 0.0
     bytes: int = 0
+    swap_seconds: float = 0.0  # the rename of the new file over the old one
 
     @property
     def fetch_command(self) -> str | None:
@@ -87,7 +88,9 @@ def build_catalog(
                 _record_provenance(con, found, report, root, storage_version)
                 install_views(con)
                 con.execute("CHECKPOINT")
+            swap_started = time.perf_counter()
             os.replace(work, db)
+            report.swap_seconds = time.perf_counter() - swap_started
         except BaseException:
             _remove(work)
             raise

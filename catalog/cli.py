@@ -167,12 +167,25 @@ def info(db) -> None:
     show_default=True,
     help="Output format on stdout.",
 )
-def sql(query, db, fmt) -> None:
-    """Run QUERY against the catalog, read-only, and print the result."""
+@click.option(
+    "--allow-files",
+    "allow_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A folder the query may read files from and write files to (read_csv, COPY TO). "
+    "Without it the query cannot touch any file.",
+)
+def sql(query, db, fmt, allow_dir) -> None:
+    """Run QUERY against the catalog, read-only, and print the result.
+
+    The connection cannot read or write files, attach databases, load extensions or change
+    settings; --allow-files opens one folder.
+    """
     from catalog.db import db_path
     from catalog.query import run_sql, write_result
 
-    write_result(run_sql(db_path(db), query), fmt, sys.stdout)
+    allow_dirs = [allow_dir] if allow_dir else []
+    write_result(run_sql(db_path(db), query, allow_dirs), fmt, sys.stdout)
 
 
 @main.group()
@@ -213,6 +226,51 @@ def config_set(key, value, db) -> None:
 
     stored = set_setting(db_path(db), key, value)
     click.echo(f"{key} = {stored}", err=True)
+
+
+@main.command()
+@_db_option
+@click.option(
+    "--tool",
+    type=click.Choice(
+        ["superset", "dbeaver", "metabase", "tableau", "python", "node", "duckdb-cli"]
+    ),
+    default=None,
+    help="The tool to print connection settings for. Default: what every tool needs.",
+)
+def connect(db, tool) -> None:
+    """Print how to open the catalog from a SQL or BI tool: URL or driver settings, the
+    read-only flag, the catalog's absolute path and the DuckDB versions that can open it."""
+    from catalog.connect import connection_settings
+    from catalog.db import db_path
+
+    click.echo(connection_settings(db_path(db), tool))
+
+
+@main.command()
+@_db_option
+@click.option(
+    "--allow-files",
+    "allow_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A folder statements may read files from and write files to. Without it no "
+    "statement can touch any file.",
+)
+def shell(db, allow_dir) -> None:
+    """An interactive SQL prompt on the catalog, read-only.
+
+    Statements may span lines and end with ;. Helpers: .tables, .schema NAME, .templates,
+    .format table|csv|json, .help, .quit. At a terminal the history is kept in
+    $XDG_STATE_HOME/emm1/history (else ~/.emm1_history); from a pipe, statements run as a
+    script and the exit code is 1 if any failed.
+    """
+    from catalog.db import db_path
+    from catalog.shell import run_shell
+
+    failed = run_shell(db_path(db), [allow_dir] if allow_dir else [])
+    if failed and not sys.stdin.isatty():
+        sys.exit(1)
 
 
 if __name__ == "__main__":

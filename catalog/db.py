@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from catalog.errors import CatalogError
 DEFAULT_DB = "emm1.duckdb"
 # DuckDB 1.1 and later (and the BI drivers that embed them) can open files written this way.
 DEFAULT_STORAGE_VERSION = "v1.1.0"
+# Set when a hardened connection opens the file: nothing may be fetched or loaded later.
+HARDENED_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
 
 def db_path(flag: str | os.PathLike | None = None) -> Path:
@@ -23,8 +25,11 @@ def db_path(flag: str | os.PathLike | None = None) -> Path:
     return Path(flag or os.environ.get("EMM1_DB") or DEFAULT_DB).absolute()
 
 
-def connect_read_only(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """Open an existing catalog for reading; many processes may do this at once."""
+def connect_read_only(
+    path: str | os.PathLike, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open an existing catalog for reading; many processes may do this at once. `config` is
+    passed to DuckDB as it opens the file."""
     path = Path(path)
     if not path.is_file():
         raise CatalogError(
@@ -32,15 +37,26 @@ def connect_read_only(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
             f"--db {path}` (or set EMM1_DB to the catalog you have)."
         )
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=config or {})
+    except duckdb.ConnectionException as e:
+        if "different configuration" not in str(e):
+            raise CatalogError(f"{path}: cannot open the catalog: {_first_line(e)}") from None
+        raise CatalogError(
+            f"{path} is already open in this process with other settings (DuckDB shares one "
+            "database per file and process): close that connection first, or query through it."
+        ) from None
     except duckdb.Error as e:
-        raise CatalogError(f"{path}: cannot open the catalog: {str(e).splitlines()[0]}") from None
+        raise CatalogError(f"{path}: cannot open the catalog: {_first_line(e)}") from None
     if not first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'catalog_info'")[
         0
     ]:
         con.close()
         raise CatalogError(f"{path} is a DuckDB file but not an emm1 catalog (no catalog_info).")
     return con
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple:
@@ -102,3 +118,41 @@ def rewrite(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             for leftover in (work, Path(str(work) + ".wal")):
                 leftover.unlink(missing_ok=True)
+
+
+def connect_hardened(
+    path: str | os.PathLike, allow_dirs: Iterable[str | os.PathLike] = ()
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for SQL written by someone else: it cannot read or write files
+    (except below `allow_dirs`), attach databases, load extensions or change its settings.
+
+    Settings must be made before the configuration is locked, in this order: the allowed
+    folders, then external access off, then the lock.
+    """
+    from catalog.build import default_memory_limit  # build imports this module
+
+    folders = [str(Path(d).resolve()) for d in allow_dirs]
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise CatalogError(f"{folder}: no such folder to allow. Create it first.")
+    con = connect_read_only(path, HARDENED_CONFIG)
+    # DuckDB shares one database, settings included, between the connections of a process to
+    # the same file: if one is already hardened, this one is too, and cannot be changed.
+    if first_row(con, "SELECT current_setting('lock_configuration')")[0]:
+        allowed, spill = first_row(
+            con,
+            "SELECT current_setting('allowed_directories'), current_setting('temp_directory')",
+        )
+        allowed = sorted({d.rstrip("/") or "/" for d in allowed} - {spill.rstrip("/")})
+        if allowed != sorted(folders):
+            con.close()
+            raise CatalogError(
+                f"{path} is already open in this process with other allowed folders "
+                f"({', '.join(allowed) or 'none'}): close that connection first."
+            )
+        return con
+    con.execute("SET memory_limit = ?", [default_memory_limit()])
+    con.execute("SET allowed_directories = ?", [folders])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con

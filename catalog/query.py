@@ -5,26 +5,41 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterable
 from typing import BinaryIO, TextIO
 
 import duckdb
 import pyarrow.csv
 
-from catalog.db import connect_read_only
+from catalog.db import connect_hardened
 from catalog.errors import CatalogError
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 100_000
 
 
-def run_sql(db: str | os.PathLike, query: str) -> duckdb.DuckDBPyRelation | None:
-    """Run `query` on a read-only connection. Returns its result as a relation, or None for a
-    statement that returns nothing. The connection stays open as long as the relation."""
-    con = connect_read_only(db)
+def run_sql(
+    db: str | os.PathLike, query: str, allow_dirs: Iterable[str | os.PathLike] = ()
+) -> duckdb.DuckDBPyRelation | None:
+    """Run `query` on a hardened read-only connection: no files, no ATTACH, no SET, except
+    reading and writing files below `allow_dirs`. Returns its result as a relation, or None for
+    a statement that returns nothing. The connection stays open as long as the relation."""
+    con = connect_hardened(db, allow_dirs)
     try:
         return con.sql(query)
     except duckdb.Error as e:
-        raise CatalogError(f"the query failed: {_first_line(e)}") from None
+        con.close()
+        raise query_error(e) from None
+
+
+def query_error(error: duckdb.Error) -> CatalogError:
+    """The message for a query DuckDB refused; a refused file says how to allow a folder."""
+    if isinstance(error, duckdb.PermissionException):
+        return CatalogError(
+            f"the query failed: {_first_line(error)}. Queries cannot read or write files; "
+            "--allow-files DIR opens one folder."
+        )
+    return CatalogError(f"the query failed: {_first_line(error)}")
 
 
 def write_result(rel: duckdb.DuckDBPyRelation | None, fmt: str, out: TextIO) -> None:

@@ -1,0 +1,136 @@
+"""`emm1 sql` runs SQL from anyone on a connection that cannot touch files or its own settings."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from catalog.cli import main
+from catalog.db import connect_hardened
+from catalog.errors import CatalogError
+
+REFUSED_FILE = "Permission Error: Cannot access file"
+LOCKED = "the configuration has been locked"
+
+
+def sql(db, query, *extra):
+    return CliRunner().invoke(
+        main, ["sql", query, "--db", str(db), "--format", "csv", *map(str, extra)]
+    )
+
+
+@pytest.mark.parametrize(
+    "query,refusal",
+    [
+        ("SELECT * FROM read_csv('/etc/passwd')", f'{REFUSED_FILE} "/etc/passwd"'),
+        ("SELECT * FROM read_text('/etc/hostname')", f'{REFUSED_FILE} "/etc/hostname"'),
+        ("COPY (SELECT 1) TO '{tmp}/out.csv'", f'{REFUSED_FILE} "{{tmp}}/out.csv"'),
+        ("ATTACH '{tmp}/other.duckdb' AS other", f'{REFUSED_FILE} "{{tmp}}/other.duckdb"'),
+        ("EXPORT DATABASE '{tmp}/dump'", REFUSED_FILE),
+        ("SET enable_external_access = true", LOCKED),
+        ("SET lock_configuration = false", LOCKED),
+        ("RESET allowed_directories", LOCKED),
+        ("SET memory_limit = '100GB'", LOCKED),
+        ("LOAD httpfs", "Loading external extensions is disabled"),
+    ],
+)
+def test_sql_refuses_files_attach_and_set(catalogs, tmp_path, query, refusal):
+    result = sql(catalogs["upstream"], query.format(tmp=tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the query failed: ")
+    assert refusal.format(tmp=tmp_path) in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+def test_permission_errors_say_how_to_allow_a_folder(catalogs):
+    result = sql(catalogs["upstream"], "SELECT * FROM read_csv('/etc/passwd')")
+    assert result.stderr == (
+        'Error: the query failed: Permission Error: Cannot access file "/etc/passwd" - file '
+        "system operations are disabled by configuration. Queries cannot read or write files; "
+        "--allow-files DIR opens one folder.\n"
+    )
+
+
+def test_allow_files_opens_exactly_one_folder(catalogs, tmp_path):
+    db = catalogs["upstream"]
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "ids.csv").write_text("encord_text_id\n1\n")
+    (tmp_path / "allowed_too.csv").write_text("x\n1\n")  # shares the folder's name as a prefix
+    (tmp_path / "secret.csv").write_text("x\n1\n")
+
+    copied = sql(
+        db,
+        f"COPY (SELECT encord_text_id FROM nn_groups_resolved ORDER BY 1 LIMIT 2) "
+        f"TO '{allowed}/first.csv'",
+        "--allow-files",
+        allowed,
+    )
+    assert copied.exit_code == 0, copied.stderr
+    assert (allowed / "first.csv").read_text().splitlines()[0] == "encord_text_id"
+    read = sql(db, f"SELECT * FROM read_csv('{allowed}/ids.csv')", "--allow-files", allowed)
+    assert read.stdout.replace('"', "") == "encord_text_id\n1\n"
+
+    for outside in (
+        f"{allowed}/../secret.csv",
+        f"{tmp_path}/allowed_too.csv",
+        "/etc/passwd",
+    ):
+        refused = sql(db, f"SELECT * FROM read_csv('{outside}')", "--allow-files", allowed)
+        assert refused.exit_code == 1 and REFUSED_FILE in refused.stderr, outside
+    escaped = sql(db, f"COPY (SELECT 1) TO '{tmp_path}/escaped.csv'", "--allow-files", allowed)
+    assert escaped.exit_code == 1 and not (tmp_path / "escaped.csv").exists()
+    reset = sql(db, "SET allowed_directories = ['/']", "--allow-files", allowed)
+    assert reset.exit_code == 1 and LOCKED in reset.stderr
+
+
+def test_allow_files_needs_an_existing_folder(catalogs, tmp_path):
+    result = sql(catalogs["upstream"], "SELECT 1", "--allow-files", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_hardened_connection_still_reads_the_catalog(catalogs):
+    with connect_hardened(catalogs["legacy"]) as con:
+        assert con.execute("SELECT count(*) FROM nn_groups_resolved").fetchall() == [(4800,)]
+        assert con.execute("SELECT current_setting('enable_external_access')").fetchall() == [
+            (False,)
+        ]
+        with pytest.raises(Exception, match="read-only"):
+            con.execute("CREATE TABLE t (x INTEGER)")
+
+
+def test_a_second_hardened_connection_in_one_process_keeps_the_first_ones_folders(
+    catalogs, tmp_path
+):
+    db = catalogs["upstream"]
+    with connect_hardened(db, [tmp_path]):
+        with connect_hardened(db, [tmp_path]) as second:  # the same database, same settings
+            assert first_row_of(second, "SELECT count(*) FROM captions") > 0
+        with pytest.raises(CatalogError) as refused:
+            connect_hardened(db)
+    assert str(refused.value) == (
+        f"{db} is already open in this process with other allowed folders ({tmp_path}): "
+        "close that connection first."
+    )
+
+
+def first_row_of(con, query):
+    return con.execute(query).fetchall()[0][0]
+
+
+def test_a_plain_connection_in_the_same_process_is_named_not_shared(catalogs):
+    import duckdb
+
+    db = catalogs["legacy"]
+    with duckdb.connect(str(db), read_only=True) as plain:
+        with pytest.raises(CatalogError) as refused:
+            connect_hardened(db)
+        # the plain connection was not hardened behind its owner's back
+        assert plain.execute("SELECT current_setting('lock_configuration')").fetchall() == [
+            (False,)
+        ]
+    assert str(refused.value) == (
+        f"{db} is already open in this process with other settings (DuckDB shares one "
+        "database per file and process): close that connection first, or query through it."
+    )
