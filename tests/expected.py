@@ -37,10 +37,18 @@ def infos(data: Path, part: str, modality: str) -> dict[int, dict[str, str]]:
     return {int(r[f"encord_{modality}_id"]): r for r in rows}
 
 
-def path_of(root: str, row: dict[str, str] | None, modality: str) -> str | None:
-    if row is None:
+def unsafe(name: str) -> bool:
+    """A save_folder or file_name that could leave the asset root: absolute, or with '..'."""
+    return name.startswith("/") or ".." in name
+
+
+def path_of(
+    root: str, row: dict[str, str] | None, modality: str, folder: str | None = None
+) -> str | None:
+    """root/save_folder/folder/file_name (folder defaults to the modality), None if unsafe."""
+    if row is None or unsafe(row["save_folder"]) or unsafe(row["file_name"]):
         return None
-    return "/".join([root.rstrip("/"), row["save_folder"], modality, row["file_name"]])
+    return "/".join([root.rstrip("/"), row["save_folder"], folder or modality, row["file_name"]])
 
 
 def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
