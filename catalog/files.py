@@ -242,8 +242,8 @@ class LayoutFinding:
         return f"emm1 config set layout.{self.modality} {best}"
 
     def describe(self) -> str:
-        counts = ", ".join(f"{f}/ {self.found.get(f, 0):,}" for f in self.candidates)
-        head = f"{self.modality}: files of {self.expected:,} assets found in {counts}"
+        counts = ", ".join(f"{f}/: {self.found.get(f, 0):,}" for f in self.candidates)
+        head = f"{self.modality}: {self.expected:,} assets; files found in {counts}"
         if self.best is None:
             return f"{head}; none on disk yet"
         if self.command:

@@ -51,7 +51,7 @@ def path_of(
     return "/".join([root.rstrip("/"), row["save_folder"], folder or modality, row["file_name"]])
 
 
-def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
+def nn_groups_resolved(data: Path, root: str, folders: dict[str, str] | None = None) -> list[tuple]:
     part = part_dir(data, "e-mm1_100m")
     text = infos(data, "e-mm1_100m", "text")
     assets = {m: infos(data, "e-mm1_100m", m) for m in ASSETS}
@@ -73,7 +73,10 @@ def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
                     ids["audio"],
                     ids["video"],
                     ids["points"],
-                    *(path_of(root, assets[m].get(ids[m]), m) for m in ASSETS),
+                    *(
+                        path_of(root, assets[m].get(ids[m]), m, (folders or {}).get(m))
+                        for m in ASSETS
+                    ),
                 )
             )
     return out
@@ -97,7 +100,7 @@ def triplet_rows(data: Path) -> list[dict]:
     return rows
 
 
-def triplets_labeled(data: Path, root: str) -> list[tuple]:
+def triplets_labeled(data: Path, root: str, folders: dict[str, str] | None = None) -> list[tuple]:
     part = part_dir(data, "e-mm1_1m")
     text = infos(data, "e-mm1_1m", "text")
     assets = {m: infos(data, "e-mm1_1m", m) for m in ASSETS}
@@ -118,8 +121,8 @@ def triplets_labeled(data: Path, root: str) -> list[tuple]:
                 aid,
                 code,
                 labels.get(code),
-                path_of(root, assets[pm].get(pid), pm),
-                path_of(root, assets[am].get(aid), am),
+                path_of(root, assets[pm].get(pid), pm, (folders or {}).get(pm)),
+                path_of(root, assets[am].get(aid), am, (folders or {}).get(am)),
             )
         )
     return out
@@ -136,4 +139,21 @@ def eshot_samples(data: Path, root: str) -> list[tuple]:
         for r in read_csv(part / info):
             sid = int(r[id_col])
             out.append((modality, sid, category.get(sid), path_of(root, r, modality)))
+    return out
+
+
+def assets(data: Path) -> list[dict[str, str]]:
+    """Every asset of every part, as the infos CSVs have it, with part, modality and asset_id."""
+    out = []
+    for part in ("e-mm1_100m", "e-mm1_1m"):
+        for m in ASSETS:
+            for i, r in infos(data, part, m).items():
+                out.append({**r, "part": part, "modality": m, "asset_id": i})
+    eshot = part_dir(data, "eshot")
+    for m, name, id_col in (
+        ("audio", "eshot_audio_info.csv", "eshot_audio_id"),
+        ("points", "eshot_points_info.csv", "eshot_point_id"),
+    ):
+        for r in read_csv(eshot / name):
+            out.append({**r, "part": "eshot", "modality": m, "asset_id": int(r[id_col])})
     return out
