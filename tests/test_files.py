@@ -324,3 +324,18 @@ def test_unsafe_names_never_leave_the_asset_root(data_copy, tmp_path):
     info = run("info", "--db", db).stdout
     assert "unsafe       3 assets have an absolute or '..' save_folder/file_name" in info
     assert re.search(r"files        \d+ of \d+ scanned assets on disk", info)
+
+
+def test_a_catalog_built_before_the_scan_tables_gets_them_from_the_scan(scanned):
+    db, root, assets, made, _ = scanned
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP MACRO TABLE nn_groups_complete; DROP MACRO TABLE triplets_complete")
+        for view in ("triplets_present", "nn_groups_present", "file_coverage", "unsafe_assets"):
+            con.execute(f"DROP VIEW {view}")
+        con.execute("DROP VIEW assets_missing; DROP VIEW assets_present; DROP VIEW asset_presence")
+        con.execute("DROP TABLE asset_files; DROP TABLE file_scans")
+    assert "\nfiles        " not in run("info", "--db", db).stdout
+    assert run("files", "scan", "--db", db).exit_code == 0
+    want = sum(on_disk(a, made, {m: m for m in ON_DISK}) for a in assets)
+    assert rows(db, "SELECT count(*) FROM assets_present") == [(want,)]
+    assert "\nfiles        " in run("info", "--db", db).stdout
