@@ -25,7 +25,8 @@ import duckdb
 
 from catalog.build import build_catalog
 from catalog.config import set_setting
-from catalog.files import list_files, scan_files
+from catalog.files import scan_files
+from catalog.listing import list_files
 from catalog.sample import generate_sample
 
 
