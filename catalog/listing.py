@@ -46,16 +46,20 @@ class _Lister:
         self._seen: set[tuple[int, int]] = set()
 
     def walk(self, top: str, save_folder: str, folder: str) -> int:
-        """List every file below `top` (= <root>/<save_folder>/<folder>); returns how many."""
+        """List every file below `top` (= <root>/<save_folder>/<folder>); returns how many.
+        Symlinked folders are followed, each folder is listed once, so links cannot loop."""
         before = self.listed + len(self.names)
         stack = [(top, "")]
         while stack:
             path, subdir = stack.pop()
             try:
-                names, subdirs = self._list_dir(path)
+                listed = self._list_dir(path)
             except OSError:
                 self.unreadable.append(path)
                 continue
+            if listed is None:  # seen before, through a symlink
+                continue
+            names, subdirs = listed
             dir_id = len(self.dir_save)
             self.dir_save.append(save_folder)
             self.dir_folder.append(folder)
@@ -67,18 +71,22 @@ class _Lister:
                 self._flush()
         return self.listed + len(self.names) - before
 
-    def _list_dir(self, path: str) -> tuple[list[str], list[str]]:
-        """Append the files of one folder (names, sizes) and return them with its subfolders.
-        Sizes come from stat relative to the open folder: a short lookup per file, about half
-        the time of DirEntry.stat() with its full path."""
+    def _list_dir(self, path: str) -> tuple[list[str], list[str]] | None:
+        """Append the files of one folder (names, sizes) and return them with its subfolders;
+        None if the folder was listed before. Sizes come from stat relative to the open
+        folder: a short lookup per file, about half the time of DirEntry.stat()."""
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         try:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) in self._seen:
+                return None
+            self._seen.add((st.st_dev, st.st_ino))
             with os.scandir(fd) as entries:
                 files, subdirs = [], []
                 for entry in entries:
                     if entry.is_file():
                         files.append(entry.name)
-                    elif entry.is_dir() and self._first_visit(entry, fd):
+                    elif entry.is_dir():
                         subdirs.append(entry.name)
             stat = os.stat
             try:
@@ -101,20 +109,6 @@ class _Lister:
                 continue
             kept.append(name)
         return kept, sizes
-
-    def _first_visit(self, entry: os.DirEntry, fd: int) -> bool:
-        """Follow a symlinked folder once only, so a link to an ancestor cannot loop."""
-        if not entry.is_symlink():
-            return True
-        try:
-            st = os.stat(entry.name, dir_fd=fd)
-        except OSError:
-            return False
-        key = (st.st_dev, st.st_ino)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
 
     def _flush(self) -> None:
         self.batches.append(

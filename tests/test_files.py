@@ -20,6 +20,7 @@ from catalog.build import build_catalog
 from catalog.cli import main
 from catalog.config import set_setting
 from catalog.files import HUGGING_FACE_SOURCES, scan_files, write_missing
+from catalog.listing import list_files
 
 # Where the test puts each modality's files: audio and points in the alternative folders.
 ON_DISK = {"image": "image", "audio": "video", "video": "video", "points": "point-clouds"}
@@ -269,6 +270,15 @@ def test_missing_needs_a_scan_and_names_are_checked(scanned, tmp_path):
     nowhere = run("files", "scan", "--db", db, "--root", tmp_path / "nope")
     assert nowhere.exit_code == 1
     assert nowhere.stderr.startswith(f"Error: {tmp_path / 'nope'}: no such folder to scan.")
+    elsewhere = tmp_path / "mirror"
+    elsewhere.mkdir()
+    other = run("files", "scan", "--db", db, "--root", elsewhere)
+    assert other.exit_code == 0
+    assert (
+        f"note    scanned {elsewhere}, but paths in the views start at {root}: "
+        f"run `emm1 config set asset_root {elsewhere}` if the files live there"
+    ) in other.stderr.splitlines()
+    assert rows(db, "SELECT DISTINCT asset_root FROM file_scans") == [(str(elsewhere),)]
 
 
 def _rewrite_csv(path: Path, change) -> None:
@@ -339,3 +349,28 @@ def test_a_catalog_built_before_the_scan_tables_gets_them_from_the_scan(scanned)
     want = sum(on_disk(a, made, {m: m for m in ON_DISK}) for a in assets)
     assert rows(db, "SELECT count(*) FROM assets_present") == [(want,)]
     assert "\nfiles        " in run("info", "--db", db).stdout
+
+
+def test_listing_follows_symlinked_folders_once(tmp_path):
+    root = tmp_path / "root"
+    (root / "shared" / "image" / "sub").mkdir(parents=True)
+    (root / "shared" / "image" / "a.jpg").write_bytes(b"abc")
+    (root / "shared" / "image" / "sub" / "b.jpg").write_bytes(b"x")
+    (root / "shared" / "loose.jpg").write_bytes(b"x")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c.mp4").write_bytes(b"12")
+    (root / "shared" / "video").symlink_to(elsewhere)
+    (root / "shared" / "image" / "sub" / "loop").symlink_to(root / "shared" / "image")
+    listing = list_files(root, ["shared", "absent"])
+    dirs = listing.dirs.to_pylist()
+    got = {
+        (dirs[f["dir_id"]]["folder"], dirs[f["dir_id"]]["subdir"], f["name"], f["bytes"])
+        for f in listing.files.to_pylist()
+    }
+    assert got == {
+        ("image", "", "a.jpg", 3),
+        ("image", "sub", "b.jpg", 1),
+        ("video", "", "c.mp4", 2),
+    }
+    assert listing.count == 3 and listing.unreadable == []
