@@ -198,9 +198,27 @@ def test_missing_list_is_exactly_the_complement(scanned, tmp_path):
     got_yt = zip(table["youtube_id"].to_pylist(), table["start_time"].to_pylist(), strict=True)
     assert sorted(got_yt) == sorted((a["youtube_id"], float(a["start_time"])) for a in want_yt)
     urls = tmp_path / "urls.csv"
-    write_missing(db, urls, "csv", sources=["Google Conceptual Captions"], downloader="url")
-    header = urls.read_text().splitlines()[0]
-    assert header == "url,file_path,save_folder,file_name,part,modality,asset_id"
+    result = run(
+        "files",
+        "missing",
+        "--db",
+        db,
+        "--source-dataset",
+        "Google Conceptual Captions",
+        "--downloader",
+        "url",
+        "--out",
+        urls,
+    )
+    assert result.exit_code == 0
+    lines = urls.read_text().splitlines()
+    assert lines[0] == "url,file_path,save_folder,file_name,part,modality,asset_id"
+    want_urls = [a for a in want_missing if a.get("source_dataset") == "Google Conceptual Captions"]
+    assert sorted(lines[1:]) == sorted(
+        f"{a['file_id']},{path(a)},{a['save_folder']},{a['file_name']},{a['part']},image,"
+        f"{a['asset_id']}"
+        for a in want_urls
+    )
 
 
 def test_present_only_returns_exactly_the_complete_groups(scanned):
