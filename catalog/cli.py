@@ -273,5 +273,88 @@ def shell(db, allow_dir) -> None:
         sys.exit(1)
 
 
+@main.group()
+def files() -> None:
+    """The media files on disk: which are there, where, and what is still to download."""
+
+
+_PART_HELP = "Only this part (e-mm1_100m, e-mm1_1m, eshot); repeat for more. Default: all."
+_MODALITY_HELP = "Only this modality (image, audio, video, points); repeat for more. Default: all."
+
+
+@files.command("scan")
+@_db_option
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder to scan. Default: $ROOT_DATA_PATH, else the catalog's asset_root.",
+)
+@click.option("--part", "parts", multiple=True, help=_PART_HELP)
+@click.option("--modality", "modalities", multiple=True, help=_MODALITY_HELP)
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def files_scan(db, root, parts, modalities, quiet) -> None:
+    """Find which assets have their file on disk, and store it in the catalog.
+
+    Lists <root>/<save_folder>/ once, matches every file against the catalog, and prints the
+    coverage per part, modality and source dataset (present / expected / %). Says which folder
+    holds each modality's files and the `emm1 config set layout.<modality> FOLDER` that points
+    the paths there. A rescan replaces the earlier result for what it covers.
+    """
+    from catalog.db import db_path
+    from catalog.files import scan_files
+
+    report = scan_files(db_path(db), root, parts, modalities, progress=Progress.for_terminal(quiet))
+    click.echo(report.coverage_table())
+    for line in report.messages():
+        click.echo(line, err=True)
+    click.echo(
+        f"scanned {report.root}: {report.files_listed:,} files listed in {report.seconds:.1f} s",
+        err=True,
+    )
+
+
+@files.command("missing")
+@_db_option
+@click.option("--part", "parts", multiple=True, help=_PART_HELP)
+@click.option("--modality", "modalities", multiple=True, help=_MODALITY_HELP)
+@click.option(
+    "--source-dataset",
+    "sources",
+    multiple=True,
+    help="Only this source dataset (e.g. AudioSet, COCO); repeat for more. Default: all.",
+)
+@click.option(
+    "--downloader",
+    type=click.Choice(["youtube", "url", "huggingface", "other"]),
+    default=None,
+    help="Only the assets this downloader fetches, with only the columns it needs. "
+    "Default: every asset, every column, and a downloader column.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="File format of the list.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="File to write the list to."
+)
+def files_missing(db, parts, modalities, sources, downloader, fmt, out) -> None:
+    """Write the list of files still to download, for the downloader of each source.
+
+    YouTube sources get youtube_id, start_time, end_time; URL sources get `url` (the column
+    img2dataset reads); Hugging Face sources (VidGen-1M, OpenShape, ImageNet, Flickr30k) get
+    file_id; every row has file_path, where the file belongs. Needs a `emm1 files scan` first.
+    """
+    from catalog.db import db_path
+    from catalog.files import write_missing
+
+    rows = write_missing(db_path(db), out, fmt, parts, modalities, sources, downloader)
+    click.echo(f"wrote {rows:,} missing files to {out}", err=True)
+
+
 if __name__ == "__main__":
     sys.exit(main())

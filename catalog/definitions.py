@@ -7,6 +7,8 @@ import duckdb
 from catalog.sqltext import resource_text
 
 PACKAGE = "catalog.views"
+# Scalar macros the views call (views/<name>.sql), created first.
+MACROS = ("asset_path",)
 # Creation order: path_settings first, every other view reads it.
 VIEWS = (
     "path_settings",
@@ -15,10 +17,22 @@ VIEWS = (
     "nn_groups_resolved",
     "triplets_labeled",
     "eshot_samples",
+    "asset_presence",
+    "assets_present",
+    "assets_missing",
+    "unsafe_assets",
+    "file_coverage",
+    "nn_groups_present",
+    "triplets_present",
 )
+# Table macros over the views, created last (DuckDB binds a table macro when it is created).
+TABLE_MACROS = ("nn_groups_complete", "triplets_complete")
+# Tables that `emm1 files scan` fills; the presence views read them, so they always exist.
+SCAN_TABLES = "disk/tables.sql"
 
 
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create (or replace) every view, with its comments."""
-    for name in VIEWS:
+    """Create (or replace) every macro and view, with its comments."""
+    con.execute(resource_text("catalog", SCAN_TABLES))
+    for name in (*MACROS, *VIEWS, *TABLE_MACROS):
         con.execute(resource_text(PACKAGE, f"{name}.sql"))

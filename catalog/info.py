@@ -6,6 +6,7 @@ from pathlib import Path
 
 from catalog.db import connect_read_only, first_row
 from catalog.discover import PARTS, lfs_pull_command
+from catalog.files import describe_scan
 from catalog.progress import human_bytes
 from catalog.sqltext import resource_text
 
@@ -24,6 +25,7 @@ def describe(db: Path) -> str:
             "SELECT path, lfs_include FROM skipped_files ORDER BY path"
         ).fetchall()
         files = first_row(con, "SELECT count(*), sum(bytes), sum(rows) FROM source_files")
+        on_disk = describe_scan(con)
     present = facts.get("parts", "").split(",") if facts.get("parts") else []
     lines = [
         f"catalog      {db} ({human_bytes(db.stat().st_size)})",
@@ -40,6 +42,7 @@ def describe(db: Path) -> str:
         ),
         f"ingested     {files[0]} files, {human_bytes(files[1] or 0)}, {files[2] or 0:,} rows",
         "settings     " + ", ".join(f"{k}={v}" for k, v in settings.items()),
+        *on_disk,
         "",
         "table                     rows",
     ]

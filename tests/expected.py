@@ -37,13 +37,21 @@ def infos(data: Path, part: str, modality: str) -> dict[int, dict[str, str]]:
     return {int(r[f"encord_{modality}_id"]): r for r in rows}
 
 
-def path_of(root: str, row: dict[str, str] | None, modality: str) -> str | None:
-    if row is None:
+def unsafe(name: str) -> bool:
+    """A save_folder or file_name that could leave the asset root: absolute, or with '..'."""
+    return name.startswith("/") or ".." in name
+
+
+def path_of(
+    root: str, row: dict[str, str] | None, modality: str, folder: str | None = None
+) -> str | None:
+    """root/save_folder/folder/file_name (folder defaults to the modality), None if unsafe."""
+    if row is None or unsafe(row["save_folder"]) or unsafe(row["file_name"]):
         return None
-    return "/".join([root.rstrip("/"), row["save_folder"], modality, row["file_name"]])
+    return "/".join([root.rstrip("/"), row["save_folder"], folder or modality, row["file_name"]])
 
 
-def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
+def nn_groups_resolved(data: Path, root: str, folders: dict[str, str] | None = None) -> list[tuple]:
     part = part_dir(data, "e-mm1_100m")
     text = infos(data, "e-mm1_100m", "text")
     assets = {m: infos(data, "e-mm1_100m", m) for m in ASSETS}
@@ -65,7 +73,10 @@ def nn_groups_resolved(data: Path, root: str) -> list[tuple]:
                     ids["audio"],
                     ids["video"],
                     ids["points"],
-                    *(path_of(root, assets[m].get(ids[m]), m) for m in ASSETS),
+                    *(
+                        path_of(root, assets[m].get(ids[m]), m, (folders or {}).get(m))
+                        for m in ASSETS
+                    ),
                 )
             )
     return out
@@ -89,7 +100,7 @@ def triplet_rows(data: Path) -> list[dict]:
     return rows
 
 
-def triplets_labeled(data: Path, root: str) -> list[tuple]:
+def triplets_labeled(data: Path, root: str, folders: dict[str, str] | None = None) -> list[tuple]:
     part = part_dir(data, "e-mm1_1m")
     text = infos(data, "e-mm1_1m", "text")
     assets = {m: infos(data, "e-mm1_1m", m) for m in ASSETS}
@@ -110,8 +121,8 @@ def triplets_labeled(data: Path, root: str) -> list[tuple]:
                 aid,
                 code,
                 labels.get(code),
-                path_of(root, assets[pm].get(pid), pm),
-                path_of(root, assets[am].get(aid), am),
+                path_of(root, assets[pm].get(pid), pm, (folders or {}).get(pm)),
+                path_of(root, assets[am].get(aid), am, (folders or {}).get(am)),
             )
         )
     return out
@@ -128,4 +139,21 @@ def eshot_samples(data: Path, root: str) -> list[tuple]:
         for r in read_csv(part / info):
             sid = int(r[id_col])
             out.append((modality, sid, category.get(sid), path_of(root, r, modality)))
+    return out
+
+
+def assets(data: Path) -> list[dict[str, str]]:
+    """Every asset of every part, as the infos CSVs have it, with part, modality and asset_id."""
+    out = []
+    for part in ("e-mm1_100m", "e-mm1_1m"):
+        for m in ASSETS:
+            for i, r in infos(data, part, m).items():
+                out.append({**r, "part": part, "modality": m, "asset_id": i})
+    eshot = part_dir(data, "eshot")
+    for m, name, id_col in (
+        ("audio", "eshot_audio_info.csv", "eshot_audio_id"),
+        ("points", "eshot_points_info.csv", "eshot_point_id"),
+    ):
+        for r in read_csv(eshot / name):
+            out.append({**r, "part": "eshot", "modality": m, "asset_id": int(r[id_col])})
     return out

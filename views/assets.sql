@@ -20,7 +20,7 @@ folders AS (
 SELECT
     i.part, i.modality, i.asset_id, i.source_dataset, i.dataset_license, i.file_id,
     i.youtube_id, i.start_time, i.end_time, i.file_name, i.save_folder,
-    f.asset_root || '/' || i.save_folder || '/' || f.folder || '/' || i.file_name AS file_path
+    asset_path(f.asset_root, i.save_folder, f.folder, i.file_name) AS file_path
 FROM infos AS i
 JOIN folders AS f USING (modality);
 COMMENT ON VIEW assets IS 'Every asset of every part (E-MM1:100M, E-MM1:1M, EShot): one row per infos row, with its file path. Ids are unique per (part, modality) only.';
@@ -35,4 +35,4 @@ COMMENT ON COLUMN assets.start_time IS 'Clip start in seconds (audio and video).
 COMMENT ON COLUMN assets.end_time IS 'Clip end in seconds (audio and video).';
 COMMENT ON COLUMN assets.file_name IS 'File name below <asset_root>/<save_folder>/<modality folder>/.';
 COMMENT ON COLUMN assets.save_folder IS 'Top folder under the asset root.';
-COMMENT ON COLUMN assets.file_path IS 'Where the file lives: <asset_root>/<save_folder>/<modality folder>/<file_name>.';
+COMMENT ON COLUMN assets.file_path IS 'Where the file lives: <asset_root>/<save_folder>/<modality folder>/<file_name>; NULL if save_folder or file_name is unsafe (see unsafe_assets).';

@@ -8,9 +8,9 @@ WITH samples AS (
 SELECT
     smp.modality, smp.eshot_id, c.category, smp.youtube_id, smp.start_time, smp.end_time,
     smp.file_id, smp.file_name, smp.save_folder,
-    s.asset_root || '/' || smp.save_folder || '/'
-        || CASE smp.modality WHEN 'audio' THEN s.audio_folder ELSE s.points_folder END
-        || '/' || smp.file_name AS file_path
+    asset_path(s.asset_root, smp.save_folder,
+               CASE smp.modality WHEN 'audio' THEN s.audio_folder ELSE s.points_folder END,
+               smp.file_name) AS file_path
 FROM samples AS smp
 CROSS JOIN path_settings AS s
 LEFT JOIN eshot_categories AS c ON c.modality = smp.modality AND c.eshot_id = smp.eshot_id;
@@ -24,4 +24,4 @@ COMMENT ON COLUMN eshot_samples.end_time IS 'Clip end in seconds (audio).';
 COMMENT ON COLUMN eshot_samples.file_id IS 'Source 3D uid (points).';
 COMMENT ON COLUMN eshot_samples.file_name IS 'File name below <asset_root>/<save_folder>/<modality folder>/.';
 COMMENT ON COLUMN eshot_samples.save_folder IS 'Top folder under the asset root.';
-COMMENT ON COLUMN eshot_samples.file_path IS 'Where the file lives.';
+COMMENT ON COLUMN eshot_samples.file_path IS 'Where the file lives; NULL if save_folder or file_name is unsafe (see unsafe_assets).';

@@ -9,10 +9,10 @@ SELECT
     g.encord_audio_id,
     g.encord_video_id,
     g.encord_points_id,
-    s.asset_root || '/' || i.save_folder || '/' || s.image_folder || '/' || i.file_name AS image_file_path,
-    s.asset_root || '/' || a.save_folder || '/' || s.audio_folder || '/' || a.file_name AS audio_file_path,
-    s.asset_root || '/' || v.save_folder || '/' || s.video_folder || '/' || v.file_name AS video_file_path,
-    s.asset_root || '/' || p.save_folder || '/' || s.points_folder || '/' || p.file_name AS points_file_path
+    asset_path(s.asset_root, i.save_folder, s.image_folder, i.file_name) AS image_file_path,
+    asset_path(s.asset_root, a.save_folder, s.audio_folder, a.file_name) AS audio_file_path,
+    asset_path(s.asset_root, v.save_folder, s.video_folder, v.file_name) AS video_file_path,
+    asset_path(s.asset_root, p.save_folder, s.points_folder, p.file_name) AS points_file_path
 FROM nn_groups AS g
 CROSS JOIN path_settings AS s
 LEFT JOIN infos_100m_text AS t ON t.encord_text_id = g.encord_text_id
@@ -28,7 +28,7 @@ COMMENT ON COLUMN nn_groups_resolved.encord_image_id IS 'k-th nearest image id.'
 COMMENT ON COLUMN nn_groups_resolved.encord_audio_id IS 'k-th nearest audio id.';
 COMMENT ON COLUMN nn_groups_resolved.encord_video_id IS 'k-th nearest video id.';
 COMMENT ON COLUMN nn_groups_resolved.encord_points_id IS 'k-th nearest point cloud id.';
-COMMENT ON COLUMN nn_groups_resolved.image_file_path IS 'Path of the image file; NULL if the id has no infos row.';
-COMMENT ON COLUMN nn_groups_resolved.audio_file_path IS 'Path of the audio file; NULL if the id has no infos row.';
-COMMENT ON COLUMN nn_groups_resolved.video_file_path IS 'Path of the video file; NULL if the id has no infos row.';
-COMMENT ON COLUMN nn_groups_resolved.points_file_path IS 'Path of the point cloud file; NULL if the id has no infos row.';
+COMMENT ON COLUMN nn_groups_resolved.image_file_path IS 'Path of the image file; NULL if the id has no infos row or an unsafe name.';
+COMMENT ON COLUMN nn_groups_resolved.audio_file_path IS 'Path of the audio file; NULL if the id has no infos row or an unsafe name.';
+COMMENT ON COLUMN nn_groups_resolved.video_file_path IS 'Path of the video file; NULL if the id has no infos row or an unsafe name.';
+COMMENT ON COLUMN nn_groups_resolved.points_file_path IS 'Path of the point cloud file; NULL if the id has no infos row or an unsafe name.';

@@ -21,8 +21,8 @@ SELECT
     tr.encord_annotated_id,
     tr.annotation,
     l.label AS annotation_label,
-    pf.asset_root || '/' || pa.save_folder || '/' || pf.folder || '/' || pa.file_name AS paired_modality_file_path,
-    af.asset_root || '/' || aa.save_folder || '/' || af.folder || '/' || aa.file_name AS annotated_modality_file_path
+    asset_path(pf.asset_root, pa.save_folder, pf.folder, pa.file_name) AS paired_modality_file_path,
+    asset_path(af.asset_root, aa.save_folder, af.folder, aa.file_name) AS annotated_modality_file_path
 FROM triplets AS tr
 LEFT JOIN infos_1m_text AS t ON t.encord_text_id = tr.encord_text_id
 LEFT JOIN annotation_labels AS l ON l.code = tr.annotation
@@ -39,5 +39,5 @@ COMMENT ON COLUMN triplets_labeled.encord_paired_id IS 'Paired item id (E-MM1:1M
 COMMENT ON COLUMN triplets_labeled.encord_annotated_id IS 'Candidate item id (E-MM1:1M, annotated_modality).';
 COMMENT ON COLUMN triplets_labeled.annotation IS 'Rating code.';
 COMMENT ON COLUMN triplets_labeled.annotation_label IS 'Rating label (Good Match, Partial Match, Bad (No) Match).';
-COMMENT ON COLUMN triplets_labeled.paired_modality_file_path IS 'Path of the paired item file; NULL if it has no infos row.';
-COMMENT ON COLUMN triplets_labeled.annotated_modality_file_path IS 'Path of the candidate file; NULL if it has no infos row.';
+COMMENT ON COLUMN triplets_labeled.paired_modality_file_path IS 'Path of the paired item file; NULL if it has no infos row or an unsafe name.';
+COMMENT ON COLUMN triplets_labeled.annotated_modality_file_path IS 'Path of the candidate file; NULL if it has no infos row or an unsafe name.';

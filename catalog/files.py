@@ -1,0 +1,346 @@
+"""Assets on disk: which files a user has (`emm1 files scan`), in which folder the files of each
+modality really are, and what is still to download (`emm1 files missing`).
+
+The scan lists the asset root once (catalog.listing: Arrow arrays of names and sizes) and
+DuckDB matches that listing against every catalog asset. It records every folder below
+<root>/<save_folder>/ a file was found in, so the views that use presence follow the layout
+setting without a rescan.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from catalog.build import default_memory_limit
+from catalog.db import connect_read_only, rewrite
+from catalog.definitions import install_views
+from catalog.discover import ASSET_MODALITIES, PARTS
+from catalog.errors import CatalogError
+from catalog.listing import list_files
+from catalog.progress import Progress, human_bytes
+from catalog.sqltext import render, resource_text
+
+PART_NAMES = tuple(p.name for p in PARTS)
+# Where each modality's files may be below <root>/<save_folder>/: the documented formula (the
+# modality name) first, then the folders other published guides use.
+CANDIDATE_FOLDERS = {
+    "image": ("image",),
+    "audio": ("audio", "video"),
+    "video": ("video",),
+    "points": ("points", "point-clouds"),
+}
+# Sources fetched from Hugging Face by file_id (OpenShape hosts the point-cloud sources).
+HUGGING_FACE_SOURCES = (
+    "VidGen-1M",
+    "OpenShape",
+    "Objaverse",
+    "ShapeNet",
+    "ABO",
+    "3D-FUTURE",
+    "ImageNet",
+    "Flickr30k",
+)
+# Columns of the download list, per downloader; `None` (all downloaders) has every column.
+DOWNLOAD_COLUMNS = {
+    None: (
+        "downloader",
+        "part",
+        "modality",
+        "asset_id",
+        "source_dataset",
+        "youtube_id",
+        "start_time",
+        "end_time",
+        "url",
+        "file_id",
+        "save_folder",
+        "file_name",
+        "file_path",
+    ),
+    "youtube": (
+        "youtube_id",
+        "start_time",
+        "end_time",
+        "file_path",
+        "part",
+        "modality",
+        "asset_id",
+    ),
+    # img2dataset reads `url`; pass the others with --save_additional_columns.
+    "url": ("url", "file_path", "save_folder", "file_name", "part", "modality", "asset_id"),
+    "huggingface": ("source_dataset", "file_id", "file_path", "part", "modality", "asset_id"),
+    "other": ("source_dataset", "file_id", "file_path", "part", "modality", "asset_id"),
+}
+DOWNLOADERS = tuple(d for d in DOWNLOAD_COLUMNS if d)
+FORMATS = ("csv", "parquet")
+
+
+@dataclass
+class LayoutFinding:
+    """Where the files of one modality were found, against the folder the layout names."""
+
+    modality: str
+    configured: str
+    expected: int  # assets of this modality in scope (with a safe path)
+    found: dict[str, int]  # folder -> files of this modality found there
+
+    @property
+    def best(self) -> str | None:
+        """The folder holding the most files of this modality (the configured one on a tie)."""
+        if not any(self.found.values()):
+            return None
+        return max(self.found, key=lambda f: (self.found[f], f == self.configured))
+
+    @property
+    def candidates(self) -> list[str]:
+        seen = [self.configured, *CANDIDATE_FOLDERS[self.modality], *self.found]
+        return list(dict.fromkeys(seen))
+
+    @property
+    def command(self) -> str | None:
+        """The setting that makes paths point at the files, when they are elsewhere."""
+        best = self.best
+        if best is None or best == self.configured:
+            return None
+        return f"emm1 config set layout.{self.modality} {best}"
+
+    def describe(self) -> str:
+        counts = ", ".join(f"{f}/: {self.found.get(f, 0):,}" for f in self.candidates)
+        head = f"{self.modality}: {self.expected:,} assets; files found in {counts}"
+        if self.best is None:
+            return f"{head}; none on disk yet"
+        if self.command:
+            return (
+                f"{head}; paths use {self.configured}/ but the files are in {self.best}/: "
+                f"run `{self.command}`"
+            )
+        return f"{head}; layout.{self.modality} = {self.configured} is right"
+
+
+@dataclass
+class ScanReport:
+    root: Path
+    files_listed: int
+    seconds: float
+    coverage: list[tuple]  # part, modality, source_dataset, present, expected, percent
+    layout: list[LayoutFinding]
+    unsafe: list[tuple]  # reason, assets, example
+    unreadable: list[str] = field(default_factory=list)
+    asset_root: str = ""  # the catalog's asset_root setting
+
+    def messages(self) -> list[str]:
+        """What the user should know beyond the coverage figures."""
+        lines = [f"layout  {f.describe()}" for f in self.layout]
+        if str(self.root) != self.asset_root:
+            lines.append(
+                f"note    scanned {self.root}, but paths in the views start at {self.asset_root}: "
+                f"run `emm1 config set asset_root {self.root}` if the files live there"
+            )
+        for reason, n, example in self.unsafe:
+            lines.append(
+                f"unsafe  {n:,} assets have no safe path ({reason}), e.g. {example}; never "
+                'matched to a file. List them: emm1 sql "SELECT * FROM unsafe_assets"'
+            )
+        if self.unreadable:
+            lines.append(
+                f"warning {len(self.unreadable):,} folders could not be read, "
+                f"e.g. {self.unreadable[0]}"
+            )
+        return lines
+
+    def coverage_table(self) -> str:
+        head = f"{'part':<11} {'modality':<8} {'source_dataset':<28} {'present':>9} "
+        head += f"{'expected':>9} {'%':>6}"
+        rows = [
+            f"{part:<11} {modality:<8} {source:<28} {present:>9,} {expected:>9,} {percent:>6.1f}"
+            for part, modality, source, present, expected, percent in self.coverage
+        ]
+        return "\n".join([head, *rows])
+
+
+def _scope(parts, modalities) -> dict[str, list[str]]:
+    """Bound parameters for the parts and modalities a command covers (all when none given)."""
+    parts, modalities = list(parts or PART_NAMES), list(modalities or ASSET_MODALITIES)
+    for value, allowed, what in (
+        (parts, PART_NAMES, "part"),
+        (modalities, ASSET_MODALITIES, "modality"),
+    ):
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise CatalogError(f"unknown {what} {unknown[0]!r}. Choose from: {', '.join(allowed)}.")
+    return {"parts": parts, "modalities": modalities}
+
+
+def _sql(name: str) -> str:
+    return resource_text("catalog", f"disk/{name}")
+
+
+def scan_files(
+    db: Path,
+    root: str | os.PathLike | None = None,
+    parts=None,
+    modalities=None,
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Find which catalog assets have their file below the asset root, and store it.
+
+    `root` defaults to $ROOT_DATA_PATH, else the catalog's asset_root. Only `parts` and
+    `modalities` (default: all) are scanned; their earlier results are replaced.
+    """
+    started = time.perf_counter()
+    progress = progress or Progress(enabled=False)
+    scope = _scope(parts, modalities)
+    with connect_read_only(db) as con:
+        settings = dict(con.execute("SELECT key, value FROM settings").fetchall())
+        save_folders = [s for (s,) in con.execute(_sql("scan_folders.sql"), scope).fetchall()]
+    root = Path(root or os.environ.get("ROOT_DATA_PATH") or settings["asset_root"]).absolute()
+    if not root.is_dir():
+        raise CatalogError(
+            f"{root}: no such folder to scan. Give the folder you downloaded the media into "
+            "with --root, or store it: emm1 config set asset_root PATH."
+        )
+    folders = None
+    if modalities:  # only the folders these modalities may be in
+        folders = {settings.get(f"layout.{m}", m) for m in scope["modalities"]}
+        folders |= {f for m in scope["modalities"] for f in CANDIDATE_FOLDERS[m]}
+    listing = list_files(root, save_folders, folders, progress)
+    progress.start(f"matching {listing.count:,} files against the catalog")
+    with rewrite(db) as con:
+        con.execute("SET memory_limit = ?", [default_memory_limit()])
+        if not _has_scan_tables(con):  # a catalog built before they existed
+            install_views(con)
+        con.register("listing_files", listing.files)
+        con.register("listing_dirs", listing.dirs)
+        con.execute(_sql("forget_files.sql"), scope)
+        con.execute(_sql("forget_scans.sql"), scope)
+        con.execute(_sql("match_files.sql"), scope)
+        seconds = time.perf_counter() - started
+        con.execute(
+            _sql("record_scan.sql"),
+            {
+                **scope,
+                "scanned_at": datetime.now(UTC).replace(tzinfo=None),
+                "root": str(root),
+                "seconds": round(seconds, 3),
+                "files_listed": listing.count,
+            },
+        )
+        con.unregister("listing_files")
+        con.unregister("listing_dirs")
+        coverage = con.execute(_sql("coverage_report.sql"), scope).fetchall()
+        layout = _layout(con.execute(_sql("layout_report.sql"), scope).fetchall(), settings)
+        unsafe = con.execute(_sql("unsafe_report.sql"), scope).fetchall()
+    progress.done(f"{sum(r[3] for r in coverage if r[1] == '(all)'):,} assets present")
+    return ScanReport(
+        root=root,
+        files_listed=listing.count,
+        seconds=time.perf_counter() - started,
+        coverage=coverage,
+        layout=layout,
+        unsafe=unsafe,
+        unreadable=listing.unreadable,
+        asset_root=settings["asset_root"],
+    )
+
+
+def _layout(rows: list[tuple], settings: dict[str, str]) -> list[LayoutFinding]:
+    """LayoutFindings from the per-(modality, folder) counts of layout_report.sql."""
+    findings: dict[str, LayoutFinding] = {}
+    for modality, expected, folder, files in rows:
+        finding = findings.setdefault(
+            modality,
+            LayoutFinding(modality, settings.get(f"layout.{modality}", modality), expected, {}),
+        )
+        if folder is not None:
+            finding.found[folder] = files
+    return list(findings.values())
+
+
+def write_missing(
+    db: Path,
+    out: str | os.PathLike,
+    fmt: str = "csv",
+    parts=None,
+    modalities=None,
+    sources=None,
+    downloader: str | None = None,
+) -> int:
+    """Write the assets still to download (assets_missing) to `out` as CSV or Parquet, with the
+    columns their downloader needs. Returns the number of rows written."""
+    if fmt not in FORMATS:
+        raise CatalogError(f"unknown format {fmt!r}. Formats: {', '.join(FORMATS)}.")
+    if downloader is not None and downloader not in DOWNLOADERS:
+        raise CatalogError(
+            f"unknown downloader {downloader!r}. Downloaders: {', '.join(DOWNLOADERS)}."
+        )
+    scope = _scope(parts, modalities)
+    out = Path(out).absolute()
+    if not out.parent.is_dir():
+        raise CatalogError(f"{out.parent}: no such folder for --out.")
+    sql = render(
+        "catalog",
+        "disk/missing.sql.j2",
+        columns=DOWNLOAD_COLUMNS[downloader],
+        out=str(out),
+        fmt=fmt,
+    )
+    params = {
+        **scope,
+        "sources": list(sources) if sources else None,
+        "downloader": downloader,
+        "hugging_face_sources": list(HUGGING_FACE_SOURCES),
+    }
+    with connect_read_only(db) as con:
+        if not _scanned(con, scope):
+            raise CatalogError(
+                f"{db}: no scan of these parts and modalities yet, so nothing is known to be "
+                "missing. Run `emm1 files scan` first."
+            )
+        try:
+            (rows,) = con.execute(sql, params).fetchall()[0]
+        except duckdb.Error as e:
+            raise CatalogError(f"cannot write {out}: {str(e).splitlines()[0]}") from None
+    return rows
+
+
+def _has_scan_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_scans'"
+    return con.execute(sql).fetchall()[0][0] > 0
+
+
+def _scanned(con: duckdb.DuckDBPyConnection, scope: dict) -> bool:
+    return (
+        _has_scan_tables(con) and con.execute(_sql("scanned_scope.sql"), scope).fetchall()[0][0] > 0
+    )
+
+
+def describe_scan(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Lines for `emm1 info`: the last scan's coverage and the assets with no safe path."""
+    if not _has_scan_tables(con):
+        return []
+    lines = [f"files        {line}" for line in _scan_summary(con)]
+    unsafe = con.execute("SELECT count(*) FROM unsafe_assets").fetchall()[0][0]
+    if unsafe:
+        lines.append(
+            f"unsafe       {unsafe:,} assets have an absolute or '..' save_folder/file_name and "
+            "no path (SELECT * FROM unsafe_assets)"
+        )
+    return lines
+
+
+def _scan_summary(con: duckdb.DuckDBPyConnection) -> list[str]:
+    row = con.execute(_sql("scan_summary.sql")).fetchall()[0]
+    scanned_at, root, present, expected, nbytes = row
+    if scanned_at is None:
+        return ["not scanned yet (emm1 files scan)"]
+    share = 100.0 * present / expected if expected else 0.0
+    return [
+        f"{present:,} of {expected:,} scanned assets on disk ({share:.1f} %, "
+        f"{human_bytes(nbytes or 0)}), scanned {scanned_at:%Y-%m-%d %H:%M} UTC in {root}"
+    ]
