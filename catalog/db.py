@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,3 +102,53 @@ def rewrite(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             for leftover in (work, Path(str(work) + ".wal")):
                 leftover.unlink(missing_ok=True)
+
+
+# Settings a hardened connection may take before its configuration is locked.
+HARDENED_SETTINGS = ("memory_limit", "threads", "temp_directory", "enable_progress_bar")
+
+
+def connect_hardened(
+    path: str | os.PathLike,
+    allow_dirs: Iterable[str | os.PathLike] = (),
+    settings: dict[str, object] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the catalog read-only for SQL written by someone else: no file outside
+    `allow_dirs` can be read or written (no read_csv, COPY, ATTACH, EXPORT, LOAD), no
+    extension is loaded, and the configuration is locked so `SET` cannot undo any of it.
+    `settings` (memory_limit, threads, temp_directory, enable_progress_bar) apply first.
+
+    The catalog is attached READ_ONLY to a private in-memory database (named after the file,
+    as a plain connect would) rather than opened with duckdb.connect(path): within one process
+    DuckDB shares one instance per file, so locking that instance would also lock every other
+    connection the process has to the catalog."""
+    from catalog.sqltext import ident, literal
+
+    path = Path(path).absolute()
+    connect_read_only(path).close()  # the same clear errors for a missing or foreign file
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS {ident(path.stem)} (READ_ONLY)")
+        con.execute(f"USE {ident(path.stem)}")
+        for key, value in (settings or {}).items():
+            if key not in HARDENED_SETTINGS:
+                raise ValueError(f"{key} is not one of {HARDENED_SETTINGS}")
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, int):
+                value = str(value)
+            else:
+                value = literal(str(value))
+            con.execute(f"SET {key} = {value}")
+        dirs = [literal(str(Path(d).absolute())) for d in allow_dirs]
+        if dirs:
+            con.execute(f"SET allowed_directories = [{', '.join(dirs)}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
