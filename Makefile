@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: setup demo test lint check clean
+.PHONY: setup demo test lint check clean readme
 
 setup: $(BIN)/emm1
 
@@ -36,3 +36,7 @@ check: lint test
 
 clean:
 	rm -rf $(DEMO) build *.egg-info .pytest_cache
+
+# Regenerate the template list in README.md from sql/*.sql.j2 (a test checks it is current).
+readme: setup
+	$(BIN)/python -c "from catalog.templates import update_readme; update_readme('README.md')"
