@@ -39,4 +39,4 @@ clean:
 
 # Regenerate the template list in README.md from sql/*.sql.j2 (a test checks it is current).
 readme: setup
-	$(BIN)/python -c "from catalog.templates import update_readme; update_readme('README.md')"
+	$(BIN)/python -c "from catalog.template_docs import update_readme; update_readme('README.md')"

@@ -234,7 +234,7 @@ def templates(ctx) -> None:
     `emm1 templates show NAME` shows one in full: description, parameters, an example, the
     table macro that runs it from any DuckDB client, and its SQL.
     """
-    from catalog.templates import describe_all
+    from catalog.template_docs import describe_all
 
     if ctx.invoked_subcommand is None:
         click.echo(describe_all())
@@ -244,7 +244,7 @@ def templates(ctx) -> None:
 @click.argument("name")
 def templates_show(name) -> None:
     """Show template NAME: description, parameters, example, macro call and SQL."""
-    from catalog.templates import describe_one
+    from catalog.template_docs import describe_one
 
     click.echo(describe_one(name))
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 import catalog
 from catalog.cli import main
 from catalog.errors import CatalogError
-from catalog.templates import get_template, readme_section, templates
+from catalog.template_docs import readme_section
+from catalog.templates import get_template, templates
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
