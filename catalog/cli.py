@@ -383,7 +383,8 @@ def export(
     )
     size = sum(f["bytes"] for f in report.files)
     click.echo(
-        f"exported {report.rows:,} rows to {report.out}: {len(report.files)} files, "
+        f"exported {report.rows:,} rows to {report.out}: {len(report.files)} file"
+        f"{'' if len(report.files) == 1 else 's'}, "
         f"{human_bytes(size)} in {report.seconds:.1f} s",
         err=True,
     )

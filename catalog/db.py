@@ -105,7 +105,13 @@ def rewrite(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 # Settings a hardened connection may take before its configuration is locked.
-HARDENED_SETTINGS = ("memory_limit", "threads", "temp_directory", "enable_progress_bar")
+HARDENED_SETTINGS = (
+    "memory_limit",
+    "threads",
+    "temp_directory",
+    "enable_progress_bar",
+    "enable_progress_bar_print",
+)
 
 
 def connect_hardened(
@@ -116,7 +122,7 @@ def connect_hardened(
     """Open the catalog read-only for SQL written by someone else: no file outside
     `allow_dirs` can be read or written (no read_csv, COPY, ATTACH, EXPORT, LOAD), no
     extension is loaded, and the configuration is locked so `SET` cannot undo any of it.
-    `settings` (memory_limit, threads, temp_directory, enable_progress_bar) apply first.
+    `settings` (one of HARDENED_SETTINGS each) apply first.
 
     The catalog is attached READ_ONLY to a private in-memory database (named after the file,
     as a plain connect would) rather than opened with duckdb.connect(path): within one process

@@ -107,7 +107,9 @@ def export_slice(
         settings = {
             "memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
             "temp_directory": str(spill),
-            "enable_progress_bar": True,
+            # Progress is polled by _report and printed our way, never by DuckDB itself.
+            "enable_progress_bar": progress.enabled,
+            "enable_progress_bar_print": False,
         }
         if threads:
             settings["threads"] = int(threads)
