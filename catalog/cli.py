@@ -226,6 +226,10 @@ def _param_dict(pairs) -> dict[str, str]:
     return params
 
 
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def templates(ctx) -> None:
@@ -361,9 +365,13 @@ def export(
     --out when complete: a failed or interrupted export leaves nothing at --out. The folder
     also gets _manifest.json: query, parameters, rows, files and the catalog's provenance.
     """
+    import signal
+
     from catalog.db import db_path
     from catalog.export import export_slice
 
+    # `kill` (SIGTERM) stops an export like Ctrl-C does: partial files removed, target untouched.
+    signal.signal(signal.SIGTERM, _terminated)
     report = export_slice(
         db_path(db),
         out,

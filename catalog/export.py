@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -268,33 +270,59 @@ def _copy(
         data.mkdir()
         target = data / f"data_0{ext}"
     copy = f"COPY ({sql}) TO {literal(str(target))} ({', '.join(options)})"
-    done = threading.Event()
-    watcher = threading.Thread(target=_report, args=(con, done, progress, label), daemon=True)
     progress.start(label)
+    rows = _run_interruptibly(con, copy, bound, progress, label)
+    progress.done(f"{rows:,} rows")
+    return rows
+
+
+def _run_interruptibly(con, copy: str, bound: dict, progress: Progress, label: str) -> int:
+    """Run COPY here while a watcher thread reports progress and, on Ctrl-C or SIGTERM,
+    interrupts DuckDB at once (a Python signal handler would only run after COPY returned).
+    The watcher learns of the signal through signal.set_wakeup_fd, which the C-level handler
+    writes to immediately; that works only when called from the main thread."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.set_wakeup_fd(wake_w) if in_main else None
+    done = threading.Event()
+    signalled = threading.Event()
+    watcher = threading.Thread(
+        target=_watch, args=(con, wake_r, done, signalled, progress, label), daemon=True
+    )
     watcher.start()
     try:
-        rows = con.execute(copy, bound or None).fetchall()[0][0]
+        return con.execute(copy, bound or None).fetchall()[0][0]
     except duckdb.Error as e:
+        if signalled.is_set():
+            raise KeyboardInterrupt("export interrupted") from None
         raise CatalogError(
             f"the export failed: {_first_line(e)}. Nothing was written to the target."
         ) from None
     finally:
         done.set()
+        os.write(wake_w, b"\0")  # wakes the watcher; signal numbers are never 0
         watcher.join()
-    progress.done(f"{rows:,} rows")
-    return rows
+        if in_main:
+            signal.set_wakeup_fd(previous)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
-def _report(con, done: threading.Event, progress: Progress, label: str) -> None:
-    """Percent done on stderr while COPY runs (only when progress is shown)."""
-    if not progress.enabled:
-        return
-    while not done.wait(0.5):
-        pct = con.query_progress()
-        if pct >= 0:
-            progress.stream.write(f"\r{label} ... {pct:3.0f}%")
-            progress.stream.flush()
-    progress.stream.write(f"\r{label} ...")
+def _watch(con, wake_r: int, done, signalled, progress: Progress, label: str) -> None:
+    while not done.is_set():
+        ready, _, _ = select.select([wake_r], [], [], 0.5)
+        if ready and any(os.read(wake_r, 64)):
+            signalled.set()
+            con.interrupt()
+            return
+        if progress.enabled and not done.is_set():
+            pct = con.query_progress()
+            if pct >= 0:
+                progress.stream.write(f"\r{label} ... {pct:3.0f}%")
+                progress.stream.flush()
+    if progress.enabled:
+        progress.stream.write(f"\r{label} ...")
 
 
 def _files(work: Path, fmt: str) -> list[dict]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -363,3 +365,38 @@ def test_hardened_connection_reads_the_catalog_and_writes_only_where_allowed(db,
     with pytest.raises(CatalogError, match="no catalog there"):
         connect_hardened(tmp_path / "none.duckdb")
     assert os.listdir(allowed) == ["a.csv"]
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 1), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_mid_export_stops_it_and_leaves_nothing(db, tmp_path, signum, code):
+    """A real `emm1 export` process, signalled while DuckDB is busy with a slow query."""
+    out = tmp_path / "slow"
+    slow = "(SELECT sum(hash(range)) FROM range(100000000000)) IS NOT NULL"
+    emm1 = Path(sys.executable).with_name("emm1")
+    proc = subprocess.Popen(
+        [
+            emm1,
+            "export",
+            "--view",
+            "assets",
+            "--where",
+            slow,
+            "--db",
+            db,
+            "--out",
+            out,
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not leftovers(tmp_path) and proc.poll() is None:
+        time.sleep(0.05)
+    assert leftovers(tmp_path)[0].startswith(".slow.exporting-")
+    time.sleep(0.5)  # let it reach the COPY; earlier is handled the same way
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert not out.exists() and leftovers(tmp_path) == []
