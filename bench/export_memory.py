@@ -78,7 +78,7 @@ def main() -> None:
         manifest = json.loads((out / "_manifest.json").read_text())
         size = sum(f["bytes"] for f in manifest["files"])
         print(
-            f"{name}: {manifest['rows']:,} rows, {len(manifest['files'])} files, "
+            f"{name}: {manifest['rows']:,} rows, {len(manifest['files'])} file(s), "
             f"{size / 1e6:,.0f} MB in {seconds:.1f} s; peak RSS {peak / 1024:,.0f} MB "
             f"with memory limit {args.memory_limit}"
         )

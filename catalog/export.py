@@ -221,7 +221,7 @@ def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) ->
     ]
     if view not in names:
         raise CatalogError(f"no view {view!r} in the catalog. Views: {', '.join(names)}.")
-    rel = con.sql(f"SELECT * FROM {ident(view)}")
+    rel = con.table(view)  # a name checked against the views above
     if where is None:
         return rel.sql_query()
     try:
@@ -278,27 +278,25 @@ def _copy(
 
 def _run_interruptibly(con, copy: str, bound: dict, progress: Progress, label: str) -> int:
     """Run COPY here while a watcher thread reports progress and, on Ctrl-C or SIGTERM,
-    interrupts DuckDB at once (a Python signal handler would only run after COPY returned).
-    The watcher learns of the signal through signal.set_wakeup_fd, which the C-level handler
-    writes to immediately; that works only when called from the main thread."""
+    interrupts DuckDB at once (a Python signal handler alone runs late, when DuckDB next checks
+    for signals). The watcher learns of a signal through signal.set_wakeup_fd, which the C-level
+    handler writes to immediately; that works only when called from the main thread. Once COPY
+    has stopped, the signal's own handler is run, so Ctrl-C is KeyboardInterrupt as usual."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.set_wakeup_fd(wake_w) if in_main else None
     done = threading.Event()
-    signalled = threading.Event()
+    received: list[int] = []
     watcher = threading.Thread(
-        target=_watch, args=(con, wake_r, done, signalled, progress, label), daemon=True
+        target=_watch, args=(con, wake_r, done, received, progress, label), daemon=True
     )
     watcher.start()
+    error: Exception | None = None
     try:
-        return con.execute(copy, bound or None).fetchall()[0][0]
-    except duckdb.Error as e:
-        if signalled.is_set():
-            raise KeyboardInterrupt("export interrupted") from None
-        raise CatalogError(
-            f"the export failed: {_first_line(e)}. Nothing was written to the target."
-        ) from None
+        rows = con.execute(copy, bound or None).fetchall()[0][0]
+    except (duckdb.Error, RuntimeError) as e:  # RuntimeError: DuckDB saw the signal itself
+        error = e
     finally:
         done.set()
         os.write(wake_w, b"\0")  # wakes the watcher; signal numbers are never 0
@@ -307,13 +305,26 @@ def _run_interruptibly(con, copy: str, bound: dict, progress: Progress, label: s
             signal.set_wakeup_fd(previous)
         os.close(wake_r)
         os.close(wake_w)
+    if received:
+        handler = signal.getsignal(received[0])
+        if callable(handler):
+            handler(received[0], None)
+        raise KeyboardInterrupt(f"export stopped by signal {received[0]}")
+    if isinstance(error, duckdb.Error):
+        raise CatalogError(
+            f"the export failed: {_first_line(error)}. Nothing was written to the target."
+        ) from None
+    if error is not None:
+        raise error
+    return rows
 
 
-def _watch(con, wake_r: int, done, signalled, progress: Progress, label: str) -> None:
+def _watch(con, wake_r: int, done, received: list, progress: Progress, label: str) -> None:
     while not done.is_set():
         ready, _, _ = select.select([wake_r], [], [], 0.5)
-        if ready and any(os.read(wake_r, 64)):
-            signalled.set()
+        signums = [b for b in os.read(wake_r, 64) if b] if ready else []
+        if signums:
+            received.append(signums[0])
             con.interrupt()
             return
         if progress.enabled and not done.is_set():
