@@ -23,7 +23,6 @@ from catalog.db import connect_read_only, db_path
 from catalog.errors import CatalogError
 from catalog.export import ExportReport, export_slice
 from catalog.query import BATCH_ROWS, write_result
-from catalog.sqltext import ident
 from catalog.templates import get_template, prepare
 
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
@@ -51,7 +50,7 @@ class Catalog:
             raise CatalogError(
                 f"no view {name!r} in the catalog. Views: {', '.join(self.views())}."
             )
-        rel = self.con.sql(f"SELECT * FROM {ident(name)}")
+        rel = self.con.table(name)  # a name checked against the views above
         if where is None:
             return rel
         try:

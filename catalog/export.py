@@ -109,26 +109,14 @@ def export_slice(
         settings = {
             "memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
             "temp_directory": str(spill),
-            # Progress is polled by _report and printed our way, never by DuckDB itself.
+            # Progress is polled by _watch and printed our way, never by DuckDB itself.
             "enable_progress_bar": progress.enabled,
             "enable_progress_bar_print": False,
         }
         if threads:
             settings["threads"] = int(threads)
         with connect_hardened(db, allow_dirs=[work], settings=settings) as con:
-            if template is not None:
-                t, values, sql, bound = prepare(template, params or {})
-                query, _ = t.render(values, "inline")
-                source = {
-                    "template": t.name,
-                    "parameters": {
-                        p.name: None if values[p.name] is None else p.show(values[p.name])
-                        for p in t.params
-                    },
-                }
-            else:
-                sql, bound = _view_query(con, view, where), {}
-                query, source = sql, {"view": view, "where": where}
+            sql, bound, query, source = _source(con, template, params, view, where)
             columns = _columns(con, sql, bound)
             for col in partition_by:
                 if col not in columns:
@@ -165,7 +153,7 @@ def export_slice(
             "row_group_size": row_group_size,
             "max_file_size_bytes": file_size,
             "rows": rows,
-            "columns": [{"name": n, "type": t} for n, t in columns.items()],
+            "columns": [{"name": name, "type": kind} for name, kind in columns.items()],
             "files": files,
             "catalog": {"path": str(Path(db).absolute()), **facts, "settings": settings_now},
         }
@@ -210,6 +198,18 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _source(con, template, params, view, where):
+    """(sql, bound values, runnable query text, what the manifest says the slice is)."""
+    if template is not None:
+        t, values, sql, bound = prepare(template, params or {})
+        shown = {
+            p.name: None if values[p.name] is None else p.show(values[p.name]) for p in t.params
+        }
+        return sql, bound, t.render(values, "inline")[0], {"template": t.name, "parameters": shown}
+    sql = _view_query(con, view, where)
+    return sql, {}, sql, {"view": view, "where": where}
 
 
 def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) -> str:
