@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: setup demo test lint check clean clients bench bench-setup bench-smoke
+.PHONY: setup demo test lint check clean clients readme bench bench-setup bench-smoke
 
 setup: $(BIN)/emm1
 
@@ -75,3 +75,7 @@ $(CLIENTS)/node-installed:
 	else \
 	  echo "npm not found: the Node client test will be skipped"; \
 	fi
+
+# Regenerate the template list in README.md from sql/*.sql.j2 (a test checks it is current).
+readme: setup
+	$(BIN)/python -c "from catalog.template_docs import update_readme; update_readme('README.md')"

@@ -24,6 +24,7 @@ from catalog.ingest import (
     load_csv,
     load_legacy_triplets,
 )
+from catalog.macros import install_macros
 from catalog.progress import Progress, human_bytes
 from catalog.sqltext import render
 
@@ -87,6 +88,7 @@ def build_catalog(
                 _ingest(con, found, report, progress)
                 _record_provenance(con, found, report, root, storage_version)
                 install_views(con)
+                install_macros(con)
                 con.execute("CHECKPOINT")
             swap_started = time.perf_counter()
             os.replace(work, db)

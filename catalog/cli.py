@@ -310,6 +310,197 @@ def files_scan(db, root, parts, modalities, quiet) -> None:
         click.echo(line, err=True)
     click.echo(
         f"scanned {report.root}: {report.files_listed:,} files listed in {report.seconds:.1f} s",
+
+def _params_option(f):
+    return click.option(
+        "-p",
+        "--param",
+        "params",
+        nargs=2,
+        multiple=True,
+        metavar="NAME VALUE",
+        help="A template parameter, e.g. -p k 1..4 -p modalities image,audio "
+        "(repeat for each; `emm1 templates show NAME` lists them).",
+    )(f)
+
+
+def _param_dict(pairs) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise CatalogError(f"parameter {name} is given twice; give each parameter once.")
+        params[name] = value
+    return params
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def templates(ctx) -> None:
+    """List the query templates with their titles and parameters.
+
+    `emm1 templates show NAME` shows one in full: description, parameters, an example, the
+    table macro that runs it from any DuckDB client, and its SQL.
+    """
+    from catalog.template_docs import describe_all
+
+    if ctx.invoked_subcommand is None:
+        click.echo(describe_all())
+
+
+@templates.command("show")
+@click.argument("name")
+def templates_show(name) -> None:
+    """Show template NAME: description, parameters, example, macro call and SQL."""
+    from catalog.template_docs import describe_one
+
+    click.echo(describe_one(name))
+
+
+@main.command()
+@click.argument("name")
+@_params_option
+def render(name, params) -> None:
+    """Print template NAME as runnable SQL, values inlined as quoted literals.
+
+    Paste the output into the DuckDB CLI or a BI tool connected to the catalog.
+    """
+    from catalog.templates import prepare
+
+    click.echo(prepare(name, _param_dict(params), mode="inline")[2] + ";")
+
+
+@main.command()
+@click.argument("name")
+@_params_option
+@_db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default="table",
+    show_default=True,
+    help="Output format on stdout (parquet: redirect stdout to a file).",
+)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most N rows.")
+def query(name, params, db, fmt, limit) -> None:
+    """Run template NAME with its parameters against the catalog and print the result."""
+    from catalog.api import run_template, write_output
+    from catalog.db import db_path
+
+    write_output(run_template(db_path(db), name, _param_dict(params), limit), fmt, sys.stdout)
+
+
+@main.command()
+@click.argument("name", required=False)
+@_params_option
+@click.option("--view", default=None, help="Export this view instead of a template.")
+@click.option(
+    "--where",
+    default=None,
+    help='SQL expression filtering --view, e.g. "nn_index = 1". It runs read-only and '
+    "cannot read or write files.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(),
+    help="Folder to create: data files and _manifest.json.",
+)
+@_db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv", "jsonl"]),
+    default="parquet",
+    show_default=True,
+    help="File format.",
+)
+@click.option(
+    "--partition-by",
+    default=None,
+    help="Comma-separated columns: hive folders such as nn_index=1/ (e.g. nn_index).",
+)
+@click.option(
+    "--compression",
+    type=click.Choice(["zstd", "snappy", "none"]),
+    default=None,
+    help="Compression. Default: zstd for parquet, none for csv and jsonl.",
+)
+@click.option(
+    "--row-group-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per Parquet row group (DuckDB's default: 122,880).",
+)
+@click.option(
+    "--max-file-size",
+    default=None,
+    help="Start a new file after about this size, e.g. 512MB.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an earlier export at --out.")
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="DuckDB memory limit for the export, e.g. 1GB; it spills to disk beyond it. Default: 2GB.",
+)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def export(
+    name,
+    params,
+    view,
+    where,
+    out,
+    db,
+    fmt,
+    partition_by,
+    compression,
+    row_group_size,
+    max_file_size,
+    overwrite,
+    memory_limit,
+    threads,
+    quiet,
+) -> None:
+    """Export template NAME (with -p parameters) or --view VIEW [--where EXPR] to --out.
+
+    DuckDB streams the rows into files inside a folder beside --out, which is renamed to
+    --out when complete: a failed or interrupted export leaves nothing at --out. The folder
+    also gets _manifest.json: query, parameters, rows, files and the catalog's provenance.
+    """
+    import signal
+
+    from catalog.db import db_path
+    from catalog.export import export_slice
+
+    # `kill` (SIGTERM) stops an export like Ctrl-C does: partial files removed, target untouched.
+    signal.signal(signal.SIGTERM, _terminated)
+    report = export_slice(
+        db_path(db),
+        out,
+        template=name,
+        params=_param_dict(params) if name else None,
+        view=view,
+        where=where,
+        fmt=fmt,
+        partition_by=[c.strip() for c in partition_by.split(",")] if partition_by else (),
+        compression=compression,
+        row_group_size=row_group_size,
+        max_file_size=max_file_size,
+        overwrite=overwrite,
+        memory_limit=memory_limit,
+        threads=threads,
+        progress=Progress.for_terminal(quiet),
+    )
+    size = sum(f["bytes"] for f in report.files)
+    click.echo(
+        f"exported {report.rows:,} rows to {report.out}: {len(report.files)} file"
+        f"{'' if len(report.files) == 1 else 's'}, "
+        f"{human_bytes(size)} in {report.seconds:.1f} s",
         err=True,
     )
 
@@ -354,6 +545,7 @@ def files_missing(db, parts, modalities, sources, downloader, fmt, out) -> None:
 
     rows = write_missing(db_path(db), out, fmt, parts, modalities, sources, downloader)
     click.echo(f"wrote {rows:,} missing files to {out}", err=True)
+
 
 
 if __name__ == "__main__":

@@ -120,39 +120,63 @@ def rewrite(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 leftover.unlink(missing_ok=True)
 
 
+# Settings a hardened connection may take before its configuration is locked.
+HARDENED_SETTINGS = (
+    "memory_limit",
+    "threads",
+    "temp_directory",
+    "enable_progress_bar",
+    "enable_progress_bar_print",
+)
+
+
 def connect_hardened(
-    path: str | os.PathLike, allow_dirs: Iterable[str | os.PathLike] = ()
+    path: str | os.PathLike,
+    allow_dirs: Iterable[str | os.PathLike] = (),
+    settings: dict[str, object] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection for SQL written by someone else: it cannot read or write files
-    (except below `allow_dirs`), attach databases, load extensions or change its settings.
+    """Open the catalog read-only for SQL written by someone else: no file outside
+    `allow_dirs` can be read or written (no read_csv, COPY, ATTACH, EXPORT, LOAD), no
+    extension is loaded, and the configuration is locked so `SET` cannot undo any of it.
+    `settings` (one of HARDENED_SETTINGS each) apply first.
 
-    Settings must be made before the configuration is locked, in this order: the allowed
-    folders, then external access off, then the lock.
-    """
+    The catalog is attached READ_ONLY to a private in-memory database (named after the file,
+    as a plain connect would) rather than opened with duckdb.connect(path): within one process
+    DuckDB shares one instance per file, so locking that instance would also lock every other
+    connection the process has to the catalog."""
     from catalog.build import default_memory_limit  # build imports this module
+    from catalog.sqltext import ident, literal
 
-    folders = [str(Path(d).resolve()) for d in allow_dirs]
+    path = Path(path).absolute()
+    folders = [Path(d).resolve() for d in allow_dirs]
     for folder in folders:
-        if not Path(folder).is_dir():
+        if not folder.is_dir():
             raise CatalogError(f"{folder}: no such folder to allow. Create it first.")
-    con = connect_read_only(path, HARDENED_CONFIG)
-    # DuckDB shares one database, settings included, between the connections of a process to
-    # the same file: if one is already hardened, this one is too, and cannot be changed.
-    if first_row(con, "SELECT current_setting('lock_configuration')")[0]:
-        allowed, spill = first_row(
-            con,
-            "SELECT current_setting('allowed_directories'), current_setting('temp_directory')",
-        )
-        allowed = sorted({d.rstrip("/") or "/" for d in allowed} - {spill.rstrip("/")})
-        if allowed != sorted(folders):
-            con.close()
-            raise CatalogError(
-                f"{path} is already open in this process with other allowed folders "
-                f"({', '.join(allowed) or 'none'}): close that connection first."
-            )
-        return con
-    con.execute("SET memory_limit = ?", [default_memory_limit()])
-    con.execute("SET allowed_directories = ?", [folders])
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    settings = {"memory_limit": default_memory_limit(), **(settings or {})}
+    connect_read_only(path).close()  # the same clear errors for a missing or foreign file
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS {ident(path.stem)} (READ_ONLY)")
+        con.execute(f"USE {ident(path.stem)}")
+        for key, value in settings.items():
+            if key not in HARDENED_SETTINGS:
+                raise ValueError(f"{key} is not one of {HARDENED_SETTINGS}")
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, int):
+                value = str(value)
+            else:
+                value = literal(str(value))
+            con.execute(f"SET {key} = {value}")
+        dirs = [literal(str(folder)) for folder in folders]
+        if dirs:
+            con.execute(f"SET allowed_directories = [{', '.join(dirs)}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
     return con

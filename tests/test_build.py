@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from catalog.build import build_catalog
 from catalog.cli import main
-from catalog.definitions import VIEWS
+from catalog.definitions import TABLE_MACROS, VIEWS
 from catalog.errors import CatalogError
+from catalog.templates import templates
 
 POINTER = (
     "version https://git-lfs.github.com/spec/v1\n"
@@ -328,6 +329,8 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
         "con = duckdb.connect(sys.argv[3], read_only=True)\n"
         "print(sorted(r[0] for r in con.execute('SELECT view_name FROM duckdb_views() "
         "WHERE NOT internal').fetchall()))\n"
+        "print(sorted(r[0] for r in con.execute('SELECT function_name FROM duckdb_functions() "
+        "WHERE function_type = \\'table_macro\\' AND NOT internal').fetchall()))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = subprocess.run(
@@ -345,4 +348,7 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
         cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == str(sorted(VIEWS))
+    views, macros = out.stdout.strip().split("
+")
+    assert views == str(sorted(VIEWS))
+    assert macros == str(sorted([*templates(), *TABLE_MACROS]))

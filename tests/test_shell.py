@@ -61,8 +61,14 @@ def test_tables_and_schema_helpers(catalogs):
     assert kinds == sorted(kinds, key=lambda k: k == "table"), "views are listed first"
     views = [name for name, kind in names if kind == "view"]
     assert views == sorted(views)
-    assert {"assets", "captions", "eshot_samples", "nn_groups_resolved", "path_settings",
-            "triplets_labeled"} <= set(views)
+    assert {
+        "assets",
+        "captions",
+        "eshot_samples",
+        "nn_groups_resolved",
+        "path_settings",
+        "triplets_labeled",
+    } <= set(views)
     assert ["nn_groups", "table"] in names and ["settings", "table"] in names
     schema = done.stdout.split("view triplets_labeled: ")[1].replace('"', "").splitlines()
     assert schema[0].startswith("E-MM1:1M: one row per triplets.csv row")

@@ -1,0 +1,386 @@
+"""Query templates: one sql/<name>.sql.j2 per query, its title, description and parameters
+declared in a TOML header beside the SQL.
+
+A template file starts with a jinja comment holding TOML, then the SQL:
+
+    {#
+    title = "..."
+    description = "..."
+    example = { k = "1..4" }
+    [[params]]
+    name = "k"  type = "range"  min = 1  max = 16  default = "1"  help = "..."
+    #}
+    SELECT ... WHERE g.nn_index BETWEEN {{ bind('k_min') }} AND {{ bind('k_max') }}
+
+Parameter types: `int` (min, max), `range` (a whole number or `lo..hi`; binds `<name>_min` and
+`<name>_max`), `choice` (one of `allowed`), `choices` (a comma-separated subset of `allowed`),
+`text` (any string). A parameter has a `default`, or `optional = true` (default NULL), or is
+required.
+
+The SQL sees only helpers, never raw values, so the same text renders three ways: with bound
+`$name` placeholders (`emm1 query`), with values inlined as quoted literals (`emm1 render`) and as
+the body of a DuckDB table macro (the build), where values are the macro's parameters:
+
+- `bind(sql_name)`: the value as `$name`, a literal, or the macro parameter `name`.
+- `{%- call when(name) %}clause{% endcall %}`: a line `AND (clause)` when the value is given,
+  nothing otherwise; in a macro, `AND (name IS NULL OR (clause))`.
+- `chosen(name)`: the chosen values of a `choices` parameter (in a macro: all of them; the macro
+  then keeps only the chosen columns, see `column_groups`).
+- `each(name, 'AND'|'OR', pattern)`: `pattern` (with `{}` for the value) joined over the chosen
+  values; in a macro each term is guarded by whether its value is chosen.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from catalog.errors import CatalogError
+from catalog.sqltext import literal, render, resource_names, resource_text
+
+PACKAGE = "catalog.sql"
+SUFFIX = ".sql.j2"
+TYPES = ("int", "range", "choice", "choices", "text")
+MODES = ("bind", "inline", "macro")
+_REQUIRED = object()
+_HEADER = re.compile(r"\A\s*\{#(?P<toml>.*?)#\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    help: str
+    allowed: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    default: object = _REQUIRED
+    # For `choices`: the output columns that belong to each value, e.g. "encord_{}_id".
+    column_groups: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    @property
+    def sql_names(self) -> tuple[str, ...]:
+        return (f"{self.name}_min", f"{self.name}_max") if self.type == "range" else (self.name,)
+
+    def allowed_text(self) -> str:
+        if self.type in ("choice", "choices"):
+            return ", ".join(self.allowed)
+        if self.type in ("int", "range"):
+            return f"{self.min} to {self.max}" + (" (a number or lo..hi)" * (self.type == "range"))
+        return "any text"
+
+    def describe(self) -> str:
+        kind = {"choices": "one or more of", "choice": "one of"}.get(self.type, self.type)
+        allowed = "" if self.type == "text" else " " + self.allowed_text()
+        if self.required:
+            default = "required"
+        elif self.default is None:
+            default = "optional"
+        else:
+            default = f"default {self.default}"
+        return f"{self.name} ({kind}{allowed}; {default}): {self.help}"
+
+    def show(self, value) -> str:
+        """A parsed value as a user writes it on the command line."""
+        if self.type == "range":
+            lo, hi = value
+            return str(lo) if lo == hi else f"{lo}..{hi}"
+        if self.type == "choices":
+            return ",".join(value)
+        return str(value)
+
+    def parse(self, raw, template: str):
+        """The value of `raw` (text from the command line, or a Python value), or CatalogError
+        saying what is allowed."""
+        where = f"parameter {self.name} of {template}"
+        if raw is None:
+            if self.required:
+                raise CatalogError(f"{where} is required. Allowed: {self.allowed_text()}.")
+            return None
+        if self.type == "text":
+            if not isinstance(raw, str):
+                raise CatalogError(f"{where}: {raw!r} is not text.")
+            return raw
+        if self.type == "int":
+            n = _whole(raw)
+            if n is None or not self.min <= n <= self.max:
+                raise CatalogError(
+                    f"{where}: {raw!r} is not allowed. Allowed: {self.allowed_text()}."
+                )
+            return n
+        if self.type == "range":
+            bounds = _range(raw)
+            if bounds is None or not self.min <= bounds[0] <= bounds[1] <= self.max:
+                raise CatalogError(
+                    f"{where}: {raw!r} is not allowed. Allowed: {self.allowed_text()}, "
+                    f"e.g. {self.min} or {self.min}..{self.max}."
+                )
+            return bounds
+        if isinstance(raw, str):
+            values = [raw] if self.type == "choice" else raw.split(",")
+        else:
+            values = raw
+        if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+            raise CatalogError(f"{where}: {raw!r} is not text. Allowed: {self.allowed_text()}.")
+        values = [v.strip() for v in values]
+        wrong = [v for v in values if v not in self.allowed]
+        if wrong or not values or (self.type == "choice" and len(values) != 1):
+            what = f"{wrong[0]!r} is not allowed" if wrong else f"{raw!r} is not one value"
+            raise CatalogError(f"{where}: {what}. Allowed: {self.allowed_text()}.")
+        if self.type == "choice":
+            return values[0]
+        return tuple(v for v in self.allowed if v in values)  # one order: the declared one
+
+    def bound(self, value) -> dict[str, object]:
+        """SQL name -> value, as bound to the statement."""
+        if self.type == "range":
+            lo, hi = value
+            return {f"{self.name}_min": lo, f"{self.name}_max": hi}
+        return {self.name: list(value) if self.type == "choices" else value}
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    example: dict[str, str] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise CatalogError(
+            f"template {self.name} has no parameter {name!r}. "
+            f"Parameters: {', '.join(p.name for p in self.params) or 'none'}."
+        )
+
+    def values(self, raw: Mapping[str, object]) -> dict[str, object]:
+        """Every parameter's value: `raw` checked and parsed, defaults filled in."""
+        for name in raw:
+            self.param(name)
+        out = {}
+        for p in self.params:
+            given = raw.get(p.name)
+            if given is None and not p.required:
+                out[p.name] = p.parse(p.default, self.name) if p.default is not None else None
+            else:
+                out[p.name] = p.parse(given, self.name)
+        return out
+
+    def render(self, values: Mapping[str, object], mode: str = "bind"):
+        """(sql, bound values) for parsed `values`; in inline and macro modes nothing is bound."""
+        ctx = _Context(self, values, mode)
+        sql = render(
+            PACKAGE,
+            self.name + SUFFIX,
+            bind=ctx.bind,
+            when=ctx.when,
+            chosen=ctx.chosen,
+            each=ctx.each,
+        )
+        sql = _HEADER.sub("", sql, count=1).strip().rstrip(";")
+        return sql, ctx.used
+
+    def macro_sql(self) -> str:
+        """CREATE MACRO ... AS TABLE with the template's body, and its comment."""
+        values = {p.name: p.allowed if p.type == "choices" else None for p in self.params}
+        body, _ = self.render(values, "macro")
+        keep = [self._column_filter(p) for p in self.params if p.column_groups]
+        if keep:
+            body = f"SELECT COLUMNS(lambda c: {' AND '.join(keep)}) FROM (\n{body}\n)"
+        required = [n for p in self.params if p.required for n in p.sql_names]
+        optional = []
+        for p in self.params:
+            if p.required:
+                continue
+            if p.default is None:
+                defaults = dict.fromkeys(p.sql_names)
+            else:
+                defaults = p.bound(p.parse(p.default, self.name))
+            optional += [f"{n} := {_sql_value(v)}" for n, v in defaults.items()]
+        signature = ", ".join(required + optional)
+        comment = f"{self.title}. {self.description} Parameters: " + "; ".join(
+            p.describe() for p in self.params
+        )
+        return (
+            f"CREATE OR REPLACE MACRO {self.name}({signature}) AS TABLE\n{body};\n"
+            f"COMMENT ON MACRO TABLE {self.name} IS {literal(comment)};\n"
+        )
+
+    def macro_call(self, values: Mapping[str, object]) -> str:
+        """`SELECT * FROM name(...)`: the table macro called with parsed `values`."""
+        args = []
+        for p in self.params:
+            bound = p.bound(values[p.name]) if values[p.name] is not None else {}
+            for n, v in bound.items():
+                args.append(_sql_value(v) if p.required else f"{n} := {_sql_value(v)}")
+        return f"SELECT * FROM {self.name}({', '.join(args)})"
+
+    def _column_filter(self, p: Param) -> str:
+        """Keep column c unless it belongs to a value of `p` that was not chosen."""
+        terms = []
+        for v in p.allowed:
+            cols = ", ".join(literal(g.replace("{}", v)) for g in p.column_groups)
+            terms.append(f"(list_contains({p.name}, {literal(v)}) OR c NOT IN ({cols}))")
+        return " AND ".join(terms)
+
+
+class _Context:
+    """The helpers a template body calls; they record which bound values the SQL uses."""
+
+    def __init__(self, template: Template, values: Mapping[str, object], mode: str):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.t = template
+        self.values = values
+        self.mode = mode
+        self.flat = {}
+        for p in template.params:
+            if values[p.name] is None:
+                self.flat.update({n: None for n in p.sql_names})
+            else:
+                self.flat.update(p.bound(values[p.name]))
+        self.used: dict[str, object] = {}
+
+    def bind(self, sql_name: str) -> str:
+        if sql_name not in self.flat:
+            raise KeyError(f"{self.t.name}: bind({sql_name!r}) names no parameter")
+        if self.mode == "macro":
+            return sql_name
+        if self.mode == "inline":
+            return _sql_value(self.flat[sql_name])
+        self.used[sql_name] = self.flat[sql_name]
+        return "$" + sql_name
+
+    def when(self, name: str, caller) -> str:
+        p = self.t.param(name)
+        if self.mode == "macro":
+            return f"\nAND ({p.sql_names[0]} IS NULL OR ({caller().strip()}))"
+        return f"\nAND ({caller().strip()})" if self.values[name] is not None else ""
+
+    def chosen(self, name: str) -> tuple[str, ...]:
+        return tuple(self.values[name])
+
+    def each(self, name: str, joiner: str, pattern: str) -> str:
+        if joiner not in ("AND", "OR"):
+            raise ValueError("joiner is AND or OR")
+        terms = []
+        for v in self.chosen(name):
+            term = pattern.replace("{}", v)
+            if self.mode == "macro":
+                guard = f"list_contains({name}, {literal(v)})"
+                term = f"(NOT {guard} OR {term})" if joiner == "AND" else f"({guard} AND {term})"
+            terms.append(term)
+        return "(" + f" {joiner} ".join(terms) + ")"
+
+
+def _whole(raw) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"\s*\d+\s*", raw):
+        return int(raw)
+    return None
+
+
+def _range(raw) -> tuple[int, int] | None:
+    if isinstance(raw, str) and ".." in raw:
+        lo, _, hi = raw.partition("..")
+        bounds = (_whole(lo), _whole(hi))
+    elif isinstance(raw, (tuple, list)) and len(raw) == 2:
+        bounds = (_whole(raw[0]), _whole(raw[1]))
+    else:
+        bounds = (_whole(raw), _whole(raw))
+    if None in bounds or bounds[0] > bounds[1]:
+        return None
+    return bounds
+
+
+def _sql_value(value) -> str:
+    """A parsed value as SQL text: the one place values are inlined (render and macros)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        raise TypeError("no boolean parameters")
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_sql_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as SQL")
+
+
+def _param(spec: dict, template: str) -> Param:
+    kind = spec.get("type")
+    if kind not in TYPES:
+        raise ValueError(f"{template}: parameter {spec.get('name')}: type must be one of {TYPES}")
+    if spec.get("optional"):
+        default = None
+    else:
+        default = spec.get("default", _REQUIRED)
+    return Param(
+        name=spec["name"],
+        type=kind,
+        help=spec["help"],
+        allowed=tuple(spec.get("allowed", ())),
+        min=spec.get("min"),
+        max=spec.get("max"),
+        default=default,
+        column_groups=tuple(spec.get("column_groups", ())),
+    )
+
+
+def parse_template(name: str, text: str) -> Template:
+    """A template from its file text (header checked, parameters declared)."""
+    match = _HEADER.match(text)
+    if not match:
+        raise ValueError(f"{name}{SUFFIX} does not start with a {{# TOML header #}}")
+    head = tomllib.loads(match["toml"])
+    params = tuple(_param(spec, name) for spec in head.get("params", []))
+    template = Template(
+        name=name,
+        title=head["title"],
+        description=head["description"],
+        params=params,
+        example=dict(head.get("example", {})),
+    )
+    for p in params:  # defaults must be valid values themselves
+        if not p.required and p.default is not None:
+            p.parse(p.default, name)
+    return template
+
+
+@cache
+def templates() -> dict[str, Template]:
+    """Every template shipped in the package, by name."""
+    out = {}
+    for file in resource_names(PACKAGE, SUFFIX):
+        name = file.removesuffix(SUFFIX)
+        out[name] = parse_template(name, resource_text(PACKAGE, file))
+    return out
+
+
+def get_template(name: str) -> Template:
+    found = templates().get(name)
+    if found is None:
+        raise CatalogError(f"no template {name!r}. Templates: {', '.join(templates())}.")
+    return found
+
+
+def prepare(name: str, raw: Mapping[str, object], mode: str = "bind"):
+    """(template, parsed values, sql, bound values) for template `name` with `raw` parameters."""
+    template = get_template(name)
+    values = template.values(raw)
+    sql, bound = template.render(values, mode)
+    return template, values, sql, bound

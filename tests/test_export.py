@@ -1,0 +1,402 @@
+"""`emm1 export` and the hardened connection: round trips, layout, manifest, failures."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset
+import pytest
+from click.testing import CliRunner
+
+import catalog
+from catalog.cli import main
+from catalog.db import connect_hardened
+from catalog.errors import CatalogError
+from catalog.export import export_slice, parse_size
+from catalog.progress import Progress
+from catalog.templates import get_template
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def bag(con, sql, params=None):
+    cur = con.execute(sql, params) if params else con.execute(sql)
+    return sorted(map(repr, cur.fetchall()))
+
+
+@pytest.fixture(scope="module")
+def db(catalogs):
+    return catalogs["upstream"]
+
+
+@pytest.fixture(scope="module")
+def plain(db):
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_template_export_round_trips_with_hive_partitions_and_manifest(db, plain, tmp_path):
+    out = tmp_path / "slices" / "k"
+    result = run(
+        "export",
+        "groups",
+        "-p",
+        "k",
+        "1..4",
+        "-p",
+        "modalities",
+        "image,audio",
+        "--db",
+        db,
+        "--out",
+        out,
+        "--partition-by",
+        "nn_index",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"exported 1,200 rows to {out}: 4 files, ")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "_manifest.json",
+        *[f"nn_index={k}/data_0.parquet" for k in range(1, 5)],
+    ]
+    t = get_template("groups")
+    sql, bound = t.render(t.values({"k": "1..4", "modalities": "image,audio"}))
+    table = pyarrow.dataset.dataset(out, format="parquet", partitioning="hive").to_table()
+    con = duckdb.connect()
+    con.register("exported", table)
+    columns = ", ".join(
+        c
+        for c in plain.execute(sql, bound).description
+        and [d[0] for d in plain.execute(sql, bound).description]
+    )
+    assert bag(con, f"SELECT {columns} FROM exported") == bag(plain, sql, bound)
+    via_duckdb = con.execute(
+        f"SELECT count(*), count(DISTINCT nn_index) FROM read_parquet('{out}/**/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchall()
+    assert via_duckdb == [(1200, 4)]
+
+    manifest = json.loads((out / "_manifest.json").read_text())
+    facts = dict(plain.execute("SELECT key, value FROM catalog_info").fetchall())
+    assert manifest["template"] == "groups"
+    assert manifest["parameters"] == {
+        "k": "1..4",
+        "modalities": "image,audio",
+        "source": None,
+        "licence": None,
+        "caption_contains": None,
+    }
+    assert manifest["rows"] == 1200 and manifest["partition_by"] == ["nn_index"]
+    assert manifest["files"] == [
+        {
+            "path": f"nn_index={k}/data_0.parquet",
+            "bytes": (out / f"nn_index={k}" / "data_0.parquet").stat().st_size,
+            "rows": 300,
+        }
+        for k in range(1, 5)
+    ]
+    assert manifest["catalog"]["built_at"] == facts["built_at"]
+    assert manifest["catalog"]["tool_version"] == facts["tool_version"]
+    assert manifest["catalog"]["settings"]["asset_root"] == "/assets"
+    assert bag(plain, manifest["query"]) == bag(plain, sql, bound)
+    assert leftovers(out.parent) == []
+
+
+@pytest.mark.parametrize(
+    "fmt,compression", [("csv", "none"), ("jsonl", "zstd"), ("parquet", "snappy")]
+)
+def test_view_export_with_where_in_each_format(db, plain, tmp_path, fmt, compression):
+    out = tmp_path / "good"
+    report = export_slice(
+        db, out, view="triplets_labeled", where="annotation = 1", fmt=fmt, compression=compression
+    )
+    want = bag(plain, "SELECT * FROM triplets_labeled WHERE annotation = 1")
+    assert report.rows == len(want) > 0
+    [data] = [f["path"] for f in report.files]
+    reader = {"csv": "read_csv", "jsonl": "read_json", "parquet": "read_parquet"}[fmt]
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        f"SELECT count(*), count(DISTINCT caption) FROM {reader}('{out / data}')"
+    ).fetchall()
+    assert (
+        got
+        == plain.execute(
+            "SELECT count(*), count(DISTINCT caption) FROM triplets_labeled WHERE annotation = 1"
+        ).fetchall()
+    )
+    assert (
+        data == {"csv": "data_0.csv", "jsonl": "data_0.jsonl.zst", "parquet": "data_0.parquet"}[fmt]
+    )
+    if fmt == "parquet":
+        assert bag(con, f"SELECT * FROM read_parquet('{out / data}')") == want
+
+
+def test_max_file_size_splits_and_row_group_size_applies(db, tmp_path):
+    out = tmp_path / "split"
+    report = export_slice(
+        db, out, template="groups", params={"k": "1..16"}, max_file_size="20KB", row_group_size=2048
+    )
+    assert len(report.files) >= 3 and sum(f["rows"] for f in report.files) == 4800
+    assert {f["path"] for f in report.files} == {
+        f"data_{i}.parquet" for i in range(len(report.files))
+    }
+    import pyarrow.parquet
+
+    meta = pyarrow.parquet.read_metadata(out / "data_0.parquet")
+    assert max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) == 2048
+
+
+def test_existing_target_is_refused_without_overwrite_and_replaced_with_it(db, tmp_path):
+    out = tmp_path / "k1"
+    assert run("export", "groups", "--db", db, "--out", out).exit_code == 0
+    again = run("export", "groups", "-p", "k", "2", "--db", db, "--out", out)
+    assert again.exit_code == 1
+    assert again.stderr == (
+        f"Error: {out} already exists. Use --overwrite to replace it, or choose another --out.\n"
+    )
+    assert json.loads((out / "_manifest.json").read_text())["parameters"]["k"] == "1"
+    replaced = run("export", "groups", "-p", "k", "2", "--db", db, "--out", out, "--overwrite")
+    assert replaced.exit_code == 0
+    assert json.loads((out / "_manifest.json").read_text())["parameters"]["k"] == "2"
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("x")
+    refused = run("export", "groups", "--db", db, "--out", precious, "--overwrite")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {precious} is not an earlier export (no _manifest.json); refusing to replace "
+        "it. Choose another --out.\n"
+    )
+    assert (precious / "thesis.tex").read_text() == "x"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_query_failing_at_run_time_leaves_no_target(db, tmp_path):
+    out = tmp_path / "bad"
+    result = run(
+        "export",
+        "--view",
+        "nn_groups_resolved",
+        "--where",
+        "CAST(caption AS INTEGER) > 0",
+        "--db",
+        db,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the export failed: Conversion Error: ")
+    assert result.stderr.endswith(". Nothing was written to the target.\n")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_a_killed_export_leaves_no_target_and_the_next_one_cleans_up(db, tmp_path):
+    """The process dies (SIGKILL) with every file written but before the rename."""
+    out = tmp_path / "killed"
+    script = (
+        "import os, signal, sys\n"
+        "import catalog.export as e\n"
+        "e._swap = lambda data, out: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "e.export_slice(sys.argv[1], sys.argv[2], template='groups', params={'k': '1..16'})\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(db), str(out)], capture_output=True)
+    assert proc.returncode == -9
+    assert not out.exists()
+    [stale] = leftovers(tmp_path)
+    assert stale.startswith(".killed.exporting-")
+    assert list((tmp_path / stale).rglob("*.parquet"))  # it had written data
+    export_slice(db, out, template="groups")
+    assert (out / "_manifest.json").is_file() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "where,message",
+    [
+        (
+            "encord_text_id IN (SELECT 1 FROM read_csv('/etc/passwd'))",
+            "Error: --where \"encord_text_id IN (SELECT 1 FROM read_csv('/etc/passwd'))\" is "
+            'not a valid filter: Permission Error: Cannot access file "/etc/passwd" - '
+            "file system operations are disabled by configuration\n",
+        ),
+        (
+            "true) TO '/tmp/emm1-evil.csv' (FORMAT csv); --",
+            "Error: --where \"true) TO '/tmp/emm1-evil.csv' (FORMAT csv); --\" is not a valid "
+            'filter: Parser Error: syntax error at or near ")"\n',
+        ),
+        ("true; DROP TABLE triplets", None),
+        ("nope = 1", None),
+    ],
+)
+def test_where_cannot_touch_files_or_change_the_query(db, tmp_path, where, message):
+    out = tmp_path / "w"
+    result = run("export", "--view", "triplets_labeled", "--where", where, "--db", db, "--out", out)
+    assert result.exit_code == 1
+    if message:
+        assert result.stderr == message
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert not Path("/tmp/emm1-evil.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ([], "export needs a template NAME or --view VIEW, and not both."),
+        (
+            ["groups", "--view", "assets"],
+            "export needs a template NAME or --view VIEW, and not both.",
+        ),
+        (
+            ["groups", "--where", "true"],
+            "--where filters a --view; a template takes its filters as -p NAME VALUE.",
+        ),
+        (
+            ["--view", "nope"],
+            "no view 'nope' in the catalog. Views: assets, captions, eshot_samples, "
+            "nn_groups_resolved, path_settings, triplets_labeled.",
+        ),
+        (
+            ["groups", "--partition-by", "k"],
+            "cannot partition by 'k': not a column of the result. Columns: encord_text_id, "
+            "nn_index, caption, encord_image_id, image_file_path, encord_audio_id, "
+            "audio_file_path, encord_video_id, video_file_path, encord_points_id, "
+            "points_file_path.",
+        ),
+        (
+            ["groups", "--format", "csv", "--compression", "snappy"],
+            "'snappy' is not a compression for csv. Compressions: zstd, none.",
+        ),
+        (
+            ["groups", "--max-file-size", "lots"],
+            "'lots' is not a size. Write it like 512MB, 2GB or 1GiB.",
+        ),
+        (
+            ["groups", "-p", "k", "99"],
+            "parameter k of groups: '99' is not allowed. Allowed: 1 to 16 (a number or lo..hi), "
+            "e.g. 1 or 1..16.",
+        ),
+    ],
+)
+def test_export_usage_errors(db, tmp_path, args, message):
+    result = run("export", *args, "--db", db, "--out", tmp_path / "x")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
+    assert not (tmp_path / "x").exists() and leftovers(tmp_path) == []
+
+
+def test_progress_goes_to_its_stream(db, tmp_path):
+    stream = io.StringIO()
+    export_slice(db, tmp_path / "p", template="counts_by_k", progress=Progress(True, stream))
+    assert stream.getvalue().startswith(f"exporting to {tmp_path / 'p'} ...")
+    assert " 16 rows (" in stream.getvalue()
+
+
+def test_sizes():
+    assert parse_size("512MB") == 512_000_000
+    assert parse_size("1GiB") == 2**30
+    assert parse_size("100") == 100
+    with pytest.raises(CatalogError):
+        parse_size("-1MB")
+
+
+def test_python_api_relations_and_export(db, tmp_path):
+    with catalog.open_catalog(db) as cat:
+        rel = cat.template("modality_pair", modality_1="points", modality_2="audio")
+        assert isinstance(rel, duckdb.DuckDBPyRelation)
+        table = rel.to_arrow_table()
+        assert set(table.column("paired_modality").to_pylist()) == {"points", "audio"}
+        good = cat.view("triplets_labeled", where="annotation = 1").to_arrow_table()
+        assert set(good.column("annotation_label").to_pylist()) == {"Good Match"}
+        with pytest.raises(CatalogError, match="no view 'nope' in the catalog. Views: assets,"):
+            cat.view("nope")
+        with pytest.raises(CatalogError, match="is not a valid filter"):
+            cat.view("assets", where="1) UNION SELECT 1 --")
+        report = cat.export(
+            tmp_path / "e",
+            template="modality_pair",
+            params={"modality_1": "points", "modality_2": "audio"},
+        )
+    back = pyarrow.dataset.dataset(tmp_path / "e", format="parquet").to_table()
+    assert back.sort_by("encord_text_id").equals(table.sort_by("encord_text_id")) or (
+        sorted(map(str, back.to_pylist())) == sorted(map(str, table.to_pylist()))
+    )
+    assert report.rows == table.num_rows
+
+
+def test_hardened_connection_reads_the_catalog_and_writes_only_where_allowed(db, tmp_path):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    mine = duckdb.connect(str(db), read_only=True)  # another connection in this process
+    con = connect_hardened(db, allow_dirs=[allowed], settings={"memory_limit": "256MB"})
+    assert con.execute("SELECT count(*) FROM nn_groups_resolved").fetchall() == [(4800,)]
+    con.execute(f"COPY (SELECT 1 AS a) TO '{allowed / 'a.csv'}'")
+    assert (allowed / "a.csv").is_file()
+    for sql in (
+        f"COPY (SELECT 1) TO '{tmp_path / 'b.csv'}'",
+        "SELECT * FROM read_text('/etc/hostname')",
+        f"ATTACH '{tmp_path / 'c.duckdb'}' AS c",
+        "SET enable_external_access = true",
+        "SET allowed_directories = ['/']",
+        "DELETE FROM nn_groups",
+        "LOAD httpfs",
+    ):
+        with pytest.raises(duckdb.Error):
+            con.execute(sql)
+    assert not (tmp_path / "b.csv").exists() and not (tmp_path / "c.duckdb").exists()
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("244")
+    # Locking the hardened connection does not lock the process's other connections.
+    assert mine.execute(f"SELECT count(*) FROM read_csv('{allowed / 'a.csv'}')").fetchall()
+    con.close()
+    mine.close()
+    with pytest.raises(CatalogError, match="no catalog there"):
+        connect_hardened(tmp_path / "none.duckdb")
+    assert os.listdir(allowed) == ["a.csv"]
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 1), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_mid_export_stops_it_and_leaves_nothing(db, tmp_path, signum, code):
+    """A real `emm1 export` process, signalled while DuckDB is busy with a slow query."""
+    out = tmp_path / "slow"
+    slow = "(SELECT sum(hash(range)) FROM range(100000000000)) IS NOT NULL"
+    emm1 = Path(sys.executable).with_name("emm1")
+    proc = subprocess.Popen(
+        [
+            emm1,
+            "export",
+            "--view",
+            "assets",
+            "--where",
+            slow,
+            "--db",
+            db,
+            "--out",
+            out,
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not leftovers(tmp_path) and proc.poll() is None:
+        time.sleep(0.05)
+    assert leftovers(tmp_path)[0].startswith(".slow.exporting-")
+    time.sleep(0.5)  # let it reach the COPY; earlier is handled the same way
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert not out.exists() and leftovers(tmp_path) == []
