@@ -310,6 +310,51 @@ def files_scan(db, root, parts, modalities, quiet) -> None:
         click.echo(line, err=True)
     click.echo(
         f"scanned {report.root}: {report.files_listed:,} files listed in {report.seconds:.1f} s",
+        err=True,
+    )
+
+
+@files.command("missing")
+@_db_option
+@click.option("--part", "parts", multiple=True, help=_PART_HELP)
+@click.option("--modality", "modalities", multiple=True, help=_MODALITY_HELP)
+@click.option(
+    "--source-dataset",
+    "sources",
+    multiple=True,
+    help="Only this source dataset (e.g. AudioSet, COCO); repeat for more. Default: all.",
+)
+@click.option(
+    "--downloader",
+    type=click.Choice(["youtube", "url", "huggingface", "other"]),
+    default=None,
+    help="Only the assets this downloader fetches, with only the columns it needs. "
+    "Default: every asset, every column, and a downloader column.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="File format of the list.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="File to write the list to."
+)
+def files_missing(db, parts, modalities, sources, downloader, fmt, out) -> None:
+    """Write the list of files still to download, for the downloader of each source.
+
+    YouTube sources get youtube_id, start_time, end_time; URL sources get `url` (the column
+    img2dataset reads); Hugging Face sources (VidGen-1M, OpenShape, ImageNet, Flickr30k) get
+    file_id; every row has file_path, where the file belongs. Needs a `emm1 files scan` first.
+    """
+    from catalog.db import db_path
+    from catalog.files import write_missing
+
+    rows = write_missing(db_path(db), out, fmt, parts, modalities, sources, downloader)
+    click.echo(f"wrote {rows:,} missing files to {out}", err=True)
+
 
 def _params_option(f):
     return click.option(
@@ -503,49 +548,6 @@ def export(
         f"{human_bytes(size)} in {report.seconds:.1f} s",
         err=True,
     )
-
-
-@files.command("missing")
-@_db_option
-@click.option("--part", "parts", multiple=True, help=_PART_HELP)
-@click.option("--modality", "modalities", multiple=True, help=_MODALITY_HELP)
-@click.option(
-    "--source-dataset",
-    "sources",
-    multiple=True,
-    help="Only this source dataset (e.g. AudioSet, COCO); repeat for more. Default: all.",
-)
-@click.option(
-    "--downloader",
-    type=click.Choice(["youtube", "url", "huggingface", "other"]),
-    default=None,
-    help="Only the assets this downloader fetches, with only the columns it needs. "
-    "Default: every asset, every column, and a downloader column.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "parquet"]),
-    default="csv",
-    show_default=True,
-    help="File format of the list.",
-)
-@click.option(
-    "--out", required=True, type=click.Path(dir_okay=False), help="File to write the list to."
-)
-def files_missing(db, parts, modalities, sources, downloader, fmt, out) -> None:
-    """Write the list of files still to download, for the downloader of each source.
-
-    YouTube sources get youtube_id, start_time, end_time; URL sources get `url` (the column
-    img2dataset reads); Hugging Face sources (VidGen-1M, OpenShape, ImageNet, Flickr30k) get
-    file_id; every row has file_path, where the file belongs. Needs a `emm1 files scan` first.
-    """
-    from catalog.db import db_path
-    from catalog.files import write_missing
-
-    rows = write_missing(db_path(db), out, fmt, parts, modalities, sources, downloader)
-    click.echo(f"wrote {rows:,} missing files to {out}", err=True)
-
 
 
 if __name__ == "__main__":

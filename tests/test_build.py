@@ -348,7 +348,6 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
         cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
-    views, macros = out.stdout.strip().split("
-")
+    views, macros = out.stdout.strip().split("\n")
     assert views == str(sorted(VIEWS))
     assert macros == str(sorted([*templates(), *TABLE_MACROS]))
