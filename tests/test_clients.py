@@ -35,7 +35,8 @@ QUERIES = {
     "count(DISTINCT annotation_label) FROM triplets_labeled",
     "triplet_rows": "SELECT * FROM triplets_labeled ORDER BY ALL LIMIT 40",
     "paths": "SELECT * FROM path_settings",
-    "table_macros": "SELECT function_name, parameters FROM duckdb_functions() "
+    # parameter order in duckdb_functions() differs between DuckDB versions: compare sorted
+    "table_macros": "SELECT function_name, list_sort(parameters) FROM duckdb_functions() "
     "WHERE function_type = 'table_macro' AND NOT internal ORDER BY function_name",
 }
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 import catalog
 from catalog.cli import main
 from catalog.db import connect_hardened
+from catalog.definitions import VIEWS
 from catalog.errors import CatalogError
 from catalog.export import export_slice, parse_size
 from catalog.progress import Progress
@@ -266,8 +267,7 @@ def test_where_cannot_touch_files_or_change_the_query(db, tmp_path, where, messa
         ),
         (
             ["--view", "nope"],
-            "no view 'nope' in the catalog. Views: assets, captions, eshot_samples, "
-            "nn_groups_resolved, path_settings, triplets_labeled.",
+            f"no view 'nope' in the catalog. Views: {', '.join(sorted(VIEWS))}.",
         ),
         (
             ["groups", "--partition-by", "k"],
@@ -321,7 +321,9 @@ def test_python_api_relations_and_export(db, tmp_path):
         assert set(table.column("paired_modality").to_pylist()) == {"points", "audio"}
         good = cat.view("triplets_labeled", where="annotation = 1").to_arrow_table()
         assert set(good.column("annotation_label").to_pylist()) == {"Good Match"}
-        with pytest.raises(CatalogError, match="no view 'nope' in the catalog. Views: assets,"):
+        with pytest.raises(
+            CatalogError, match="no view 'nope' in the catalog. Views: asset_presence, assets,"
+        ):
             cat.view("nope")
         with pytest.raises(CatalogError, match="is not a valid filter"):
             cat.view("assets", where="1) UNION SELECT 1 --")

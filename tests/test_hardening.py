@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from catalog.cli import main
 from catalog.db import connect_hardened
-from catalog.errors import CatalogError
 
 REFUSED_FILE = "Permission Error: Cannot access file"
 LOCKED = "the configuration has been locked"
@@ -100,37 +100,27 @@ def test_hardened_connection_still_reads_the_catalog(catalogs):
             con.execute("CREATE TABLE t (x INTEGER)")
 
 
-def test_a_second_hardened_connection_in_one_process_keeps_the_first_ones_folders(
-    catalogs, tmp_path
-):
+def test_hardened_connections_in_one_process_each_keep_their_own_folders(catalogs, tmp_path):
     db = catalogs["upstream"]
-    with connect_hardened(db, [tmp_path]):
-        with connect_hardened(db, [tmp_path]) as second:  # the same database, same settings
-            assert first_row_of(second, "SELECT count(*) FROM captions") > 0
-        with pytest.raises(CatalogError) as refused:
-            connect_hardened(db)
-    assert str(refused.value) == (
-        f"{db} is already open in this process with other allowed folders ({tmp_path}): "
-        "close that connection first."
-    )
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    with connect_hardened(db, [tmp_path]) as opened:
+        with connect_hardened(db) as closed:  # a private instance: its own, stricter settings
+            assert first_row_of(closed, "SELECT count(*) FROM captions") > 0
+            with pytest.raises(duckdb.Error, match="disabled by configuration"):
+                closed.execute(f"SELECT * FROM read_csv('{tmp_path / 'a.csv'}')")
+        assert first_row_of(opened, f"SELECT count(*) FROM read_csv('{tmp_path / 'a.csv'}')") == 1
 
 
 def first_row_of(con, query):
     return con.execute(query).fetchall()[0][0]
 
 
-def test_a_plain_connection_in_the_same_process_is_named_not_shared(catalogs):
-    import duckdb
-
+def test_a_plain_connection_in_the_same_process_is_not_hardened_behind_its_back(catalogs):
     db = catalogs["legacy"]
     with duckdb.connect(str(db), read_only=True) as plain:
-        with pytest.raises(CatalogError) as refused:
-            connect_hardened(db)
-        # the plain connection was not hardened behind its owner's back
+        with connect_hardened(db) as hardened:
+            assert first_row_of(hardened, "SELECT count(*) FROM nn_groups") == 4800
         assert plain.execute("SELECT current_setting('lock_configuration')").fetchall() == [
             (False,)
         ]
-    assert str(refused.value) == (
-        f"{db} is already open in this process with other settings (DuckDB shares one "
-        "database per file and process): close that connection first, or query through it."
-    )
+        plain.execute("SET threads = 1")  # still its owner's to change
