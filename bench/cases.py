@@ -195,6 +195,34 @@ def polars_one_caption(data: str, root: str, db: str, n: str = "5"):
     return statistics.median(times), rows, {"p95": _p95(times), "lookups": len(times)}
 
 
+def make_floor(db: str, floor_db: str):
+    """Not timed: the resolved rows of k=1 and k=9, stored as tables for floor_scan."""
+    import duckdb
+
+    with duckdb.connect(floor_db) as con:
+        con.execute("ATTACH ? AS cat (READ_ONLY)", [db])
+        for k in (1, 9):
+            con.execute(f"CREATE OR REPLACE TABLE k{k} AS "
+                        f"SELECT * FROM cat.nn_groups_resolved WHERE nn_index = {k}")
+    return 0.0, 0
+
+
+def group_rows(db: str):
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as con:
+        return 0.0, con.sql("SELECT count(*) FROM nn_groups").fetchall()[0][0]
+
+
+def versions():
+    import duckdb
+    import polars
+    import pyarrow
+
+    return 0.0, 0, {"duckdb": duckdb.__version__, "pyarrow": pyarrow.__version__,
+                    "polars": polars.__version__}
+
+
 def _p95(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 HERE = Path(__file__).resolve().parent
 EMM1 = [sys.executable, "-m", "catalog.cli"]
 CASES = [sys.executable, str(HERE / "cases.py")]
@@ -70,19 +68,11 @@ def dataset(work: Path, scale: float) -> Path:
 
 
 def machine() -> dict:
-    import pyarrow
-
-    info = {"cores": os.cpu_count(), "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "pyarrow": pyarrow.__version__,
+    versions = run_measured([*CASES, "versions"])
+    return {"cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(),
-            "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
-    try:
-        import polars
-
-        info["polars"] = polars.__version__
-    except ImportError:
-        pass
-    return info
+            "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            **{k: versions[k] for k in ("duckdb", "pyarrow", "polars")}}
 
 
 def main() -> None:
@@ -113,11 +103,9 @@ def main() -> None:
     }, r)
     floor_build_db.unlink(missing_ok=True)
 
-    with duckdb.connect(str(floor_db)) as con:  # the floor: resolved rows already in a table
-        con.execute("ATTACH ? AS cat (READ_ONLY)", [str(db)])
-        for k in (1, 9):
-            con.execute(f"CREATE OR REPLACE TABLE k{k} AS "
-                        f"SELECT * FROM cat.nn_groups_resolved WHERE nn_index = {k}")
+    # the floor: the resolved rows already in a table (made in a child, so that this process
+    # stays small: a child's peak RSS counts the memory it was forked from)
+    subprocess.run([*CASES, "make_floor", str(db), str(floor_db)], check=True)
 
     for k in (1, 9):
         print(f"resolve k={k}", flush=True)
@@ -154,8 +142,7 @@ def main() -> None:
     }, r)
 
     csv_bytes = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
-    with duckdb.connect(str(db), read_only=True) as con:
-        group_rows = con.sql("SELECT count(*) FROM nn_groups").fetchall()[0][0]
+    group_rows = run_measured([*CASES, "group_rows", str(db)])["rows"]
     results_file = args.results / f"scale-{args.scale:g}.json"
     args.results.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps({
