@@ -21,6 +21,7 @@ from catalog.cli import main
 from catalog.config import set_setting
 from catalog.files import HUGGING_FACE_SOURCES, scan_files, write_missing
 from catalog.listing import list_files
+from catalog.templates import get_template
 
 # Where the test puts each modality's files: audio and points in the alternative folders.
 ON_DISK = {"image": "image", "audio": "video", "video": "video", "points": "point-clouds"}
@@ -352,6 +353,28 @@ def test_unsafe_names_never_leave_the_asset_root(data_copy, tmp_path):
     info = run("info", "--db", db).stdout
     assert "unsafe       3 assets have an absolute or '..' save_folder/file_name" in info
     assert re.search(r"files        \d+ of \d+ scanned assets on disk", info)
+
+
+def test_query_templates_give_unsafe_names_no_path(data_copy, tmp_path):
+    part = expected.part_dir(data_copy, "e-mm1_100m")
+    damaged = []
+
+    def damage(records):
+        records[0]["file_name"] = "../../../outside.jpg"
+        records[1]["save_folder"] = "/etc"
+        damaged.extend(int(r["encord_image_id"]) for r in records[:2])
+
+    _rewrite_csv(part / "infos" / "image.csv", damage)
+    db = tmp_path / "c.duckdb"
+    build_catalog(data_copy, db, asset_root="/assets")
+    groups = expected.nn_groups_resolved(data_copy, "/assets")
+    want = Counter((g[0], g[1], g[2], g[3], g[7]) for g in groups)
+    assert any(key[3] in damaged and key[4] is None for key in want)
+    template = get_template("groups")
+    values = template.values({"k": "1..16", "modalities": "image"})
+    sql, bound = template.render(values)
+    assert Counter(rows(db, sql, bound)) == want
+    assert Counter(rows(db, template.macro_call(values))) == want
 
 
 def test_a_catalog_built_before_the_scan_tables_gets_them_from_the_scan(scanned):
