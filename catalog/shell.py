@@ -21,7 +21,8 @@ import duckdb
 from catalog.db import connect_hardened
 from catalog.errors import CatalogError
 from catalog.query import FORMATS, query_error, write_result
-from catalog.sqltext import resource_names, resource_text
+from catalog.sqltext import resource_text
+from catalog.templates import templates
 
 PROMPT = "emm1> "
 CONTINUE = "  ..> "
@@ -29,7 +30,7 @@ HELP = """\
 End SQL statements with ;   they may span several lines.
 .tables          the views and tables, with what each holds
 .schema NAME     the columns of a view or table, with their types and comments
-.templates       the query templates
+.templates       the query templates, as table macros: name(parameters): title
 .format FORMAT   how results print: table, csv or json
 .help            this text
 .quit            leave (so does Ctrl-D)"""
@@ -43,10 +44,16 @@ def history_file() -> Path:
     return Path.home() / ".emm1_history"
 
 
-def template_names() -> list[str]:
-    """Names of the query templates shipped in the `sql/` folder (package catalog.sql)."""
-    names = resource_names("catalog.sql", ".sql") + resource_names("catalog.sql", ".sql.j2")
-    return sorted({name.removesuffix(".j2").removesuffix(".sql") for name in names})
+def templates_listing() -> str:
+    """One line per query template: its table macro's name and parameters (optional ones in
+    brackets, passed as `name := value`), then its title."""
+    lines = []
+    for name, t in sorted(templates().items()):
+        required = [n for p in t.params if p.required for n in p.sql_names]
+        optional = [n for p in t.params if not p.required for n in p.sql_names]
+        params = ", ".join(required + ([f"[{', '.join(optional)}]"] if optional else []))
+        lines.append(f"{name}({params}): {t.title}")
+    return "\n".join(lines) or "no query templates installed"
 
 
 class Shell:
@@ -107,8 +114,7 @@ class Shell:
         elif command == ".schema" and argument:
             self.schema(argument)
         elif command == ".templates":
-            names = template_names()
-            print("\n".join(names) if names else "no query templates installed", file=self.out)
+            print(templates_listing(), file=self.out)
         elif command == ".format" and argument in FORMATS:
             self.format = argument
         elif command == ".format":

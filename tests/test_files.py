@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 from collections import Counter
@@ -21,6 +22,7 @@ from catalog.cli import main
 from catalog.config import set_setting
 from catalog.files import HUGGING_FACE_SOURCES, scan_files, write_missing
 from catalog.listing import list_files
+from catalog.templates import get_template
 
 # Where the test puts each modality's files: audio and points in the alternative folders.
 ON_DISK = {"image": "image", "audio": "video", "video": "video", "points": "point-clouds"}
@@ -241,6 +243,64 @@ def test_present_only_returns_exactly_the_complete_groups(scanned):
     assert got == want and 0 < len(want) < len(triplets)
 
 
+def test_present_only_templates_keep_exactly_what_is_on_disk(scanned, tmp_path):
+    db, root, assets, made, data = scanned
+    set_setting(db, "layout.audio", "video")
+    set_setting(db, "layout.points", "point-clouds")
+    scan_files(db)
+    files = {str(root / rel) for rel in made}
+
+    def ways(name, params, macro_call):
+        """The rows of template `name` by emm1 query, by its table macro and by emm1 export."""
+        args = [a for k, v in params.items() for a in ("-p", k, v)]
+        query = run("query", name, *args, "--db", db, "--format", "json")
+        assert query.exit_code == 0, query.stderr
+        out = tmp_path / f"{name}-export"
+        export = run("export", name, *args, "--db", db, "--out", out, "--format", "jsonl", "-q")
+        assert export.exit_code == 0, export.stderr
+        exported = [
+            json.loads(line)
+            for f in sorted(out.rglob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()
+        ]
+        return (
+            Counter(tuple(r.values()) for r in json.loads(query.stdout)),
+            Counter(rows(db, macro_call)),
+            Counter(tuple(r.values()) for r in exported),
+        )
+
+    # groups with image and audio: columns id, k, caption, image id and path, audio id and path
+    groups = expected.nn_groups_resolved(data, str(root), ON_DISK)
+    every = Counter((g[0], g[1], g[2], g[3], g[7], g[4], g[8]) for g in groups)
+    want = Counter(
+        (g[0], g[1], g[2], g[3], g[7], g[4], g[8])
+        for g in groups
+        if g[7] in files and g[8] in files
+    )
+    assert 0 < len(want) < len(every)
+    complete = rows(
+        db,
+        "SELECT encord_text_id, nn_index, caption, encord_image_id, image_file_path, "
+        "encord_audio_id, audio_file_path FROM nn_groups_complete(['image', 'audio'])",
+    )
+    assert Counter(complete) == want
+    params = {"present_only": "yes", "modalities": "image,audio", "k": "1..16"}
+    call = (
+        "SELECT * FROM groups(k_min := 1, k_max := 16, modalities := ['image', 'audio'], "
+        "present_only := 'yes')"
+    )
+    assert ways("groups", params, call) == (want, want, want)
+
+    # triplets rating image against audio, in both directions
+    triplets = expected.triplets_labeled(data, str(root), ON_DISK)
+    pair = [t for t in triplets if {t[2], t[3]} == {"image", "audio"}]
+    want = Counter(t for t in pair if t[8] in files and t[9] in files)
+    assert 0 < len(want) < len(pair)
+    params = {"modality_1": "image", "modality_2": "audio", "present_only": "yes"}
+    call = "SELECT * FROM modality_pair('image', 'audio', present_only := 'yes')"
+    assert ways("modality_pair", params, call) == (want, want, want)
+
+
 def test_a_rescan_replaces_what_it_covers_and_keeps_the_rest(scanned):
     db, root, assets, made, _ = scanned
 
@@ -352,6 +412,28 @@ def test_unsafe_names_never_leave_the_asset_root(data_copy, tmp_path):
     info = run("info", "--db", db).stdout
     assert "unsafe       3 assets have an absolute or '..' save_folder/file_name" in info
     assert re.search(r"files        \d+ of \d+ scanned assets on disk", info)
+
+
+def test_query_templates_give_unsafe_names_no_path(data_copy, tmp_path):
+    part = expected.part_dir(data_copy, "e-mm1_100m")
+    damaged = []
+
+    def damage(records):
+        records[0]["file_name"] = "../../../outside.jpg"
+        records[1]["save_folder"] = "/etc"
+        damaged.extend(int(r["encord_image_id"]) for r in records[:2])
+
+    _rewrite_csv(part / "infos" / "image.csv", damage)
+    db = tmp_path / "c.duckdb"
+    build_catalog(data_copy, db, asset_root="/assets")
+    groups = expected.nn_groups_resolved(data_copy, "/assets")
+    want = Counter((g[0], g[1], g[2], g[3], g[7]) for g in groups)
+    assert any(key[3] in damaged and key[4] is None for key in want)
+    template = get_template("groups")
+    values = template.values({"k": "1..16", "modalities": "image"})
+    sql, bound = template.render(values)
+    assert Counter(rows(db, sql, bound)) == want
+    assert Counter(rows(db, template.macro_call(values))) == want
 
 
 def test_a_catalog_built_before_the_scan_tables_gets_them_from_the_scan(scanned):

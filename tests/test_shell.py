@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from catalog.shell import history_file, template_names
+from catalog.shell import history_file
+from catalog.templates import templates
 
 
 def shell(db, script: str, *extra, env=None) -> subprocess.CompletedProcess:
@@ -87,11 +88,16 @@ def test_tables_and_schema_helpers(catalogs):
     ]
 
 
-def test_templates_helper_lists_the_sql_templates(catalogs):
+def test_templates_helper_lists_each_template_as_a_table_macro(catalogs):
     done = shell(catalogs["upstream"], ".templates\n")
-    names = template_names()
-    expected = "\n".join(names) if names else "no query templates installed"
-    assert done.stdout == expected + "\n"
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.partition("(")[0] for line in lines] == sorted(templates())
+    assert (
+        "modality_pair(modality_1, modality_2, [direction, label, present_only]): "
+        "Triplets of one modality pair"
+    ) in lines
+    assert "counts_by_k([k_min, k_max]): Counts per k" in lines
 
 
 def test_it_is_read_only_and_hardened(catalogs, tmp_path):

@@ -29,11 +29,13 @@ CASES = {
         {"modalities": "points", "source": "ABO"},
         {"modalities": "audio,video", "licence": "CC BY 4.0"},
         {"source": "COCO", "licence": "CC BY 4.0", "k": "1..16"},
+        {"modalities": "image,audio", "present_only": "yes"},
     ],
     "modality_pair": [
         {"modality_1": "audio", "modality_2": "points", "direction": "one"},
         {"modality_1": "image", "modality_2": "audio", "label": "Bad (No) Match"},
         {"modality_1": "video", "modality_2": "image"},
+        {"modality_1": "points", "modality_2": "audio", "present_only": "yes"},
     ],
     "asset": [
         {"part": "e-mm1_100m", "modality": "image", "id": "154"},
@@ -159,7 +161,7 @@ def test_hostile_text_values_match_nothing_and_change_nothing(value, db, plain):
         (
             ["groups", "-p", "kk", "3"],
             "template groups has no parameter 'kk'. Parameters: k, modalities, source, licence, "
-            "caption_contains.",
+            "caption_contains, present_only.",
         ),
         (
             ["groups", "-p", "k", "1; DROP TABLE nn_groups"],
