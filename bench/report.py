@@ -79,7 +79,9 @@ def render(runs: dict[float, dict], chart: Path) -> str:
         "",
         f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}; Python "
         f"{m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, polars "
-        f"{m.get('polars', '-')}. Memory limit given to DuckDB: {doc['memory_limit']}.",
+        f"{m.get('polars', '-')}. DuckDB memory limit: {doc['memory_limit']} for builds, "
+        f"{doc.get('query_memory_limit', doc['memory_limit'])} for queries and exports "
+        "(polars has none).",
         f"Scale {scale:g}: {sizes['group_rows']:,} group rows, "
         f"{sizes['csv_bytes'] / 1e9:.2f} GB of CSV. Each case ran {doc['repeat']} times, the "
         "compared commands alternating; times are medians (min-max). Query cases are timed "

@@ -79,7 +79,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit for builds")
+    parser.add_argument("--query-memory-limit", default="8GB",
+                        help="DuckDB memory limit for query and export cases")
     parser.add_argument("--work", type=Path, default=HERE / "data")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--lookups", type=int, default=200, help="ids for one-caption lookups")
@@ -92,6 +94,7 @@ def main() -> None:
     db, floor_db, floor_build_db = (scratch / n for n in ("emm1.duckdb", "floor.duckdb",
                                                           "engine_floor.duckdb"))
     root, ml, r = "/data/emm1", args.memory_limit, args.repeat
+    qml = args.query_memory_limit
     results: dict = {}
 
     print("build", flush=True)
@@ -110,10 +113,10 @@ def main() -> None:
     for k in (1, 9):
         print(f"resolve k={k}", flush=True)
         alternate(results, f"resolve k={k} as Arrow", {
-            "catalog": [*CASES, "catalog_resolve", str(db), str(k), ml],
+            "catalog": [*CASES, "catalog_resolve", str(db), str(k), qml],
             "polars recipe": [*CASES, "polars_resolve", str(data), root, str(k)],
-            "duckdb over CSV": [*CASES, "duckdb_csv_resolve", str(data), root, str(k), ml],
-            "floor": [*CASES, "floor_scan", str(floor_db), f"k{k}", ml],
+            "duckdb over CSV": [*CASES, "duckdb_csv_resolve", str(data), root, str(k), qml],
+            "floor": [*CASES, "floor_scan", str(floor_db), f"k{k}", qml],
         }, r)
 
     print("export k=1 to Parquet", flush=True)
@@ -121,7 +124,8 @@ def main() -> None:
     alternate(results, "k=1 to Parquet (zstd)", {
         "catalog": [*EMM1, "export", "--db", str(db), "--view", "nn_groups_resolved",
                     "--where", "nn_index = 1", "--out", str(out / "catalog"), "--format",
-                    "parquet", "--compression", "zstd", "--overwrite"],
+                    "parquet", "--compression", "zstd", "--overwrite", "--memory-limit", qml,
+                    "--quiet"],
         "polars recipe": [*CASES, "polars_export", str(data), root, "1",
                           str(out / "polars.parquet")],
     }, r)
@@ -129,15 +133,15 @@ def main() -> None:
 
     print("selective questions", flush=True)
     alternate(results, "caption substring, k<=4", {
-        "catalog": [*CASES, "catalog_caption_search", str(db), ml],
+        "catalog": [*CASES, "catalog_caption_search", str(db), qml],
         "polars recipe": [*CASES, "polars_caption_search", str(data), root],
     }, r)
     alternate(results, "triplets, one pair+label", {
-        "catalog": [*CASES, "catalog_triplets", str(db), ml],
+        "catalog": [*CASES, "catalog_triplets", str(db), qml],
         "polars recipe": [*CASES, "polars_triplets", str(data), root],
     }, r)
     alternate(results, "one caption's 16 groups", {
-        "catalog": [*CASES, "catalog_one_caption", str(db), ml, str(args.lookups)],
+        "catalog": [*CASES, "catalog_one_caption", str(db), qml, str(args.lookups)],
         "polars recipe": [*CASES, "polars_one_caption", str(data), root, str(db), "3"],
     }, r)
 
@@ -146,7 +150,8 @@ def main() -> None:
     results_file = args.results / f"scale-{args.scale:g}.json"
     args.results.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps({
-        "scale": args.scale, "repeat": r, "memory_limit": ml, "machine": machine(),
+        "scale": args.scale, "repeat": r, "memory_limit": ml, "query_memory_limit": qml,
+        "machine": machine(),
         "sizes": {"csv_bytes": csv_bytes, "catalog_bytes": db.stat().st_size,
                   "group_rows": group_rows},
         "cases": results,
