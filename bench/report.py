@@ -106,7 +106,8 @@ def render(runs: dict[float, dict], chart: Path) -> str:
         if num not in cs or den not in cs:
             continue
         value = median(cs[num]) / median(cs[den])
-        ratios.append((f"{case}\n{label}", value, target))
+        better = "higher is better" if kind == "min" else "lower is better"
+        ratios.append((f"{case}\n{label} ({better})", value, target))
         sign = "<=" if kind == "max" else ">="
         lines.append(f"| {case}: {label} | {value:.2f}x | {sign} {target}x | "
                      f"{verdict(value, target, kind)} |")
