@@ -47,6 +47,20 @@ def catalogs(samples, tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+@pytest.fixture(scope="module")
+def db(catalogs) -> Path:
+    """The upstream sample's catalog (read-only: copy it before changing it)."""
+    return catalogs["upstream"]
+
+
+@pytest.fixture(scope="module")
+def plain(db):
+    """A plain read-only DuckDB connection to `db`, as any client would open it."""
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
 @pytest.fixture(params=["upstream", "legacy"])
 def layout(request) -> str:
     return request.param

@@ -35,18 +35,6 @@ def bag(con, sql, params=None):
     return sorted(map(repr, cur.fetchall()))
 
 
-@pytest.fixture(scope="module")
-def db(catalogs):
-    return catalogs["upstream"]
-
-
-@pytest.fixture(scope="module")
-def plain(db):
-    con = duckdb.connect(str(db), read_only=True)
-    yield con
-    con.close()
-
-
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 

@@ -70,18 +70,6 @@ def bag(con, sql, params=None):
     return [d[0] for d in cur.description], sorted(map(repr, cur.fetchall()))
 
 
-@pytest.fixture(scope="module")
-def db(catalogs):
-    return catalogs["upstream"]
-
-
-@pytest.fixture(scope="module")
-def plain(db):
-    con = duckdb.connect(str(db), read_only=True)
-    yield con
-    con.close()
-
-
 def test_every_template_has_its_declarations():
     assert set(templates()) == set(CASES)
     for t in templates().values():
