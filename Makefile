@@ -23,7 +23,8 @@ demo: setup
 	$(BIN)/emm1 sql --db $(DEMO)/emm1.duckdb \
 	  "SELECT encord_text_id AS text_id, nn_index AS k, left(caption, 36) AS caption, image_file_path FROM nn_groups_resolved WHERE nn_index <= 2 ORDER BY 1, 2 LIMIT 6"
 	$(BIN)/emm1 sql --db $(DEMO)/emm1.duckdb \
-	  "SELECT paired_modality::VARCHAR AS paired, annotated_modality::VARCHAR AS rated, annotation_label AS label, left(caption, 30) AS caption, annotated_modality_file_path FROM triplets_labeled LIMIT 6"
+	  "SELECT paired_modality AS paired, annotated_modality AS rated, annotation_label AS label, left(caption, 30) AS caption, annotated_modality_file_path FROM triplets_labeled LIMIT 6"
+	$(BIN)/emm1 query counts_by_label --db $(DEMO)/emm1.duckdb --limit 8
 
 test: setup clients
 	$(BIN)/pytest -q

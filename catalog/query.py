@@ -13,6 +13,7 @@ import pyarrow.csv
 
 from catalog.db import connect_hardened
 from catalog.errors import CatalogError
+from catalog.sqltext import ident
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 100_000
@@ -50,7 +51,7 @@ def write_result(rel: duckdb.DuckDBPyRelation | None, fmt: str, out: TextIO) -> 
     try:
         if fmt == "table":
             with contextlib.redirect_stdout(out):
-                rel.show(max_width=shutil.get_terminal_size((160, 40)).columns)
+                _enums_as_text(rel).show(max_width=shutil.get_terminal_size((160, 40)).columns)
         elif fmt == "csv":
             _write_csv(rel, out)
         elif fmt == "json":
@@ -60,6 +61,18 @@ def write_result(rel: duckdb.DuckDBPyRelation | None, fmt: str, out: TextIO) -> 
     except duckdb.Error as e:
         raise CatalogError(f"the query failed: {_first_line(e)}") from None
     out.flush()
+
+
+def _enums_as_text(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """For display: an ENUM column's header would list every member; show it as text."""
+    if not any(str(t).startswith("ENUM") for t in rel.types):
+        return rel
+    return rel.project(
+        ", ".join(
+            f"{ident(c)}::VARCHAR AS {ident(c)}" if str(t).startswith("ENUM") else ident(c)
+            for c, t in zip(rel.columns, rel.types, strict=True)
+        )
+    )
 
 
 def _write_csv(rel: duckdb.DuckDBPyRelation, out: TextIO) -> None:

@@ -136,3 +136,14 @@ def test_every_command_has_help_and_a_readme_entry(path, cmd):
     for param in cmd.params:
         if isinstance(param, click.Option):
             assert param.help, f"emm1 {' '.join(path)} {param.opts[0]} has no help text"
+
+
+def test_table_output_shows_enum_columns_as_text(catalogs):
+    out = run(
+        "sql",
+        "SELECT paired_modality, count(*) AS n FROM triplets GROUP BY 1 ORDER BY 1",
+        "--db",
+        catalogs["upstream"],
+    ).stdout
+    assert "enum(" not in out
+    assert "paired_modality" in out and "│ audio " in out
