@@ -161,10 +161,10 @@ def export_slice(
         _swap(data, out)
         work.rmdir()
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        _discard(work)
         raise
     finally:
-        shutil.rmtree(spill, ignore_errors=True)
+        _discard(spill)
     return ExportReport(out, rows, files, time.perf_counter() - started, manifest)
 
 
@@ -182,12 +182,20 @@ def _check_target(out: Path, overwrite: bool) -> None:
         )
 
 
+def _discard(path: Path) -> None:
+    """Remove a temporary folder; a failure to clean up never hides the error being raised."""
+    try:
+        shutil.rmtree(path)
+    except OSError:
+        pass
+
+
 def _remove_stale(out: Path) -> None:
     """Folders left by exports to the same target whose process is gone (killed)."""
     for leftover in out.parent.glob(f".{out.name}.exporting-*"):
         pid = leftover.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
+            _discard(leftover)
 
 
 def _alive(pid: int) -> bool:
@@ -352,7 +360,7 @@ def _swap(data: Path, out: Path) -> None:
         old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
         os.rename(out, old)
         os.rename(data, out)
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(old)
     else:
         os.rename(data, out)
 
