@@ -13,6 +13,32 @@ PART_FOLDERS = {
     "eshot": ("eshot",),
 }
 ASSETS = ("image", "audio", "video", "points")
+# The public columns of the two main views, exactly as the contract names them.
+NN_COLUMNS = [
+    "encord_text_id",
+    "nn_index",
+    "caption",
+    "encord_image_id",
+    "encord_audio_id",
+    "encord_video_id",
+    "encord_points_id",
+    "image_file_path",
+    "audio_file_path",
+    "video_file_path",
+    "points_file_path",
+]
+TRIPLET_COLUMNS = [
+    "encord_text_id",
+    "caption",
+    "paired_modality",
+    "annotated_modality",
+    "encord_paired_id",
+    "encord_annotated_id",
+    "annotation",
+    "annotation_label",
+    "paired_modality_file_path",
+    "annotated_modality_file_path",
+]
 
 
 def part_dir(data: Path, part: str) -> Path:

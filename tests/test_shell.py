@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import expected
 import pytest
 
 from catalog.shell import history_file
@@ -74,18 +75,7 @@ def test_tables_and_schema_helpers(catalogs):
     schema = done.stdout.split("view triplets_labeled: ")[1].replace('"', "").splitlines()
     assert schema[0].startswith("E-MM1:1M: one row per triplets.csv row")
     assert schema[1] == "column,type,comment"
-    assert [line.split(",")[0] for line in schema[2:]] == [
-        "encord_text_id",
-        "caption",
-        "paired_modality",
-        "annotated_modality",
-        "encord_paired_id",
-        "encord_annotated_id",
-        "annotation",
-        "annotation_label",
-        "paired_modality_file_path",
-        "annotated_modality_file_path",
-    ]
+    assert [line.split(",")[0] for line in schema[2:]] == expected.TRIPLET_COLUMNS
 
 
 def test_templates_helper_lists_each_template_as_a_table_macro(catalogs):

@@ -11,32 +11,6 @@ import pytest
 from catalog.config import set_setting
 from catalog.discover import ASSET_MODALITIES
 
-NN_COLUMNS = [
-    "encord_text_id",
-    "nn_index",
-    "caption",
-    "encord_image_id",
-    "encord_audio_id",
-    "encord_video_id",
-    "encord_points_id",
-    "image_file_path",
-    "audio_file_path",
-    "video_file_path",
-    "points_file_path",
-]
-TRIPLET_COLUMNS = [
-    "encord_text_id",
-    "caption",
-    "paired_modality",
-    "annotated_modality",
-    "encord_paired_id",
-    "encord_annotated_id",
-    "annotation",
-    "annotation_label",
-    "paired_modality_file_path",
-    "annotated_modality_file_path",
-]
-
 
 def rows(db, sql):
     with duckdb.connect(str(db), read_only=True) as con:
@@ -50,7 +24,7 @@ def columns(db, view):
 
 @pytest.mark.parametrize("layout", ["upstream", "legacy"])
 def test_nn_groups_resolved_matches_plain_python(samples, catalogs, layout):
-    assert columns(catalogs[layout], "nn_groups_resolved") == NN_COLUMNS
+    assert columns(catalogs[layout], "nn_groups_resolved") == expected.NN_COLUMNS
     got = rows(catalogs[layout], "SELECT * FROM nn_groups_resolved")
     want = expected.nn_groups_resolved(samples[layout], "/assets")
     assert len(got) == len(want) == 16 * 300
@@ -71,7 +45,7 @@ def test_unresolved_ids_keep_their_row_with_null_paths(catalogs, layout):
 
 @pytest.mark.parametrize("layout", ["upstream", "legacy"])
 def test_triplets_labeled_matches_plain_python_for_both_schemas(samples, catalogs, layout):
-    assert columns(catalogs[layout], "triplets_labeled") == TRIPLET_COLUMNS
+    assert columns(catalogs[layout], "triplets_labeled") == expected.TRIPLET_COLUMNS
     got = rows(catalogs[layout], "SELECT * FROM triplets_labeled")
     want = expected.triplets_labeled(samples[layout], "/assets")
     assert Counter(got) == Counter(want)
