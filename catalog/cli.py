@@ -27,6 +27,21 @@ def main() -> None:
     """A DuckDB catalog of the E-MM1 dataset: build it, query it, find the files."""
 
 
+def _quiet_option(f):
+    return click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")(f)
+
+
+def _allow_files_option(f):
+    return click.option(
+        "--allow-files",
+        "allow_dir",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help="A folder the SQL may read files from and write files to (read_csv, COPY TO). "
+        "Without it the SQL cannot touch any file.",
+    )(f)
+
+
 @main.command()
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option(
@@ -51,7 +66,7 @@ def main() -> None:
     help="Folder names and triplets schema to write.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_quiet_option
 def sample(out: str, captions: int, scale: float | None, layout: str, seed: int, quiet: bool):
     """Write a synthetic E-MM1 (all three parts) into OUT.
 
@@ -112,7 +127,7 @@ def _db_option(f):
     help="DuckDB storage format to write. Default v1.1.0: DuckDB 1.1 and later "
     "(and BI drivers embedding them) can open the file.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_quiet_option
 def build(data_dir, db, asset_root, threads, memory_limit, storage_version, quiet) -> None:
     """Build the catalog from the E-MM1 files in DATA_DIR.
 
@@ -167,14 +182,7 @@ def info(db) -> None:
     show_default=True,
     help="Output format on stdout.",
 )
-@click.option(
-    "--allow-files",
-    "allow_dir",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="A folder the query may read files from and write files to (read_csv, COPY TO). "
-    "Without it the query cannot touch any file.",
-)
+@_allow_files_option
 def sql(query, db, fmt, allow_dir) -> None:
     """Run QUERY against the catalog, read-only, and print the result.
 
@@ -249,14 +257,7 @@ def connect(db, tool) -> None:
 
 @main.command()
 @_db_option
-@click.option(
-    "--allow-files",
-    "allow_dir",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="A folder statements may read files from and write files to. Without it no "
-    "statement can touch any file.",
-)
+@_allow_files_option
 def shell(db, allow_dir) -> None:
     """An interactive SQL prompt on the catalog, read-only.
 
@@ -292,7 +293,7 @@ _MODALITY_HELP = "Only this modality (image, audio, video, points); repeat for m
 )
 @click.option("--part", "parts", multiple=True, help=_PART_HELP)
 @click.option("--modality", "modalities", multiple=True, help=_MODALITY_HELP)
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_quiet_option
 def files_scan(db, root, parts, modalities, quiet) -> None:
     """Find which assets have their file on disk, and store it in the catalog.
 
@@ -493,7 +494,7 @@ def query(name, params, db, fmt, limit) -> None:
     help="DuckDB memory limit for the export, e.g. 1GB; it spills to disk beyond it. Default: 2GB.",
 )
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_quiet_option
 def export(
     name,
     params,
