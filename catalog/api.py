@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 import duckdb
 import pyarrow.parquet
 
-from catalog.db import connect_read_only, db_path
+from catalog.db import checked_view, connect_read_only, db_path, view_names
 from catalog.errors import CatalogError
 from catalog.export import ExportReport, export_slice
 from catalog.query import BATCH_ROWS, write_result
@@ -46,11 +46,7 @@ class Catalog:
 
     def view(self, name: str, where: str | None = None) -> duckdb.DuckDBPyRelation:
         """View `name` (see `views()`), optionally filtered by a SQL expression."""
-        if name not in self.views():
-            raise CatalogError(
-                f"no view {name!r} in the catalog. Views: {', '.join(self.views())}."
-            )
-        rel = self.con.table(name)  # a name checked against the views above
+        rel = self.con.table(checked_view(self.con, name))
         if where is None:
             return rel
         try:
@@ -59,10 +55,7 @@ class Catalog:
             raise CatalogError(f"where {where!r} is not a valid filter: {_first_line(e)}") from None
 
     def views(self) -> list[str]:
-        rows = self.con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
-        ).fetchall()
-        return [r[0] for r in rows]
+        return view_names(self.con)
 
     def render(self, name: str, **params) -> str:
         """Template `name` as runnable SQL with the values inlined (for pasting elsewhere)."""

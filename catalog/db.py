@@ -180,3 +180,19 @@ def connect_hardened(
         con.close()
         raise
     return con
+
+
+def view_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The catalog's views, sorted."""
+    rows = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def checked_view(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """`name` if it is a view of the catalog; otherwise an error that lists the views."""
+    views = view_names(con)
+    if name not in views:
+        raise CatalogError(f"no view {name!r} in the catalog. Views: {', '.join(views)}.")
+    return name

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow.parquet
 
 from catalog import __version__
-from catalog.db import connect_hardened
+from catalog.db import checked_view, connect_hardened
 from catalog.errors import CatalogError
 from catalog.progress import Progress
 from catalog.sqltext import ident, literal
@@ -221,15 +221,7 @@ def _source(con, template, params, view, where):
 
 
 def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) -> str:
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
-        ).fetchall()
-    ]
-    if view not in names:
-        raise CatalogError(f"no view {view!r} in the catalog. Views: {', '.join(names)}.")
-    rel = con.table(view)  # a name checked against the views above
+    rel = con.table(checked_view(con, view))
     if where is None:
         return rel.sql_query()
     try:
