@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.db import connect_read_only, first_row
-from catalog.discover import PARTS, lfs_pull_command
+from catalog.discover import NN_SHARDS, PARTS, lfs_pull_command
 from catalog.files import describe_scan
 from catalog.progress import human_bytes
 from catalog.sqltext import resource_text
@@ -36,8 +36,8 @@ def describe(db: Path) -> str:
         + ", ".join(p.name + ("" if p.name in present else " (absent)") for p in PARTS),
         f"nn shards    {_ranges(shards) or 'none'}"
         + (
-            f"; missing {_ranges(sorted(set(range(1, 17)) - set(shards)))}"
-            if len(shards) < 16
+            f"; missing {_ranges(sorted(set(range(1, NN_SHARDS + 1)) - set(shards)))}"
+            if len(shards) < NN_SHARDS
             else ""
         ),
         f"ingested     {files[0]} files, {human_bytes(files[1] or 0)}, {files[2] or 0:,} rows",

@@ -82,18 +82,23 @@ def load_csv(con: duckdb.DuckDBPyConnection, file: DataFile, table: str) -> int:
     """Append `file` to `table` (bound by name); returns the rows it added."""
     declared = table_columns(con, table)
     columns = csv_columns(file, read_header(file), declared)
-    for extra in (c for c in columns if c not in declared):
-        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(extra)} VARCHAR")
-        con.execute(
-            f"COMMENT ON COLUMN {ident(table)}.{ident(extra)} IS "
-            + literal(f"Extra column {extra} of {file.rel}, kept as text.")
-        )
+    _add_extra_columns(con, table, [c for c in columns if c not in declared], file)
     sql = render(LOAD, "load/insert_csv.sql.j2", table=table)
     try:
         (rows,) = first_row(con, sql, {"path": str(file.path), "columns": columns})
     except duckdb.Error as e:
         raise CatalogError(explain_csv_error(file, e)) from None
     return rows
+
+
+def _add_extra_columns(con, table: str, names: list[str], file: DataFile) -> None:
+    """Columns a file has beyond the documented ones: kept as text, with a comment."""
+    for name in names:
+        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(name)} VARCHAR")
+        con.execute(
+            f"COMMENT ON COLUMN {ident(table)}.{ident(name)} IS "
+            + literal(f"Extra column {name} of {file.rel}, kept as text.")
+        )
 
 
 def load_legacy_triplets(con: duckdb.DuckDBPyConnection, file: DataFile) -> int:
@@ -108,13 +113,13 @@ def load_legacy_triplets(con: duckdb.DuckDBPyConnection, file: DataFile) -> int:
                 f"{file.rel}: {count:,} rows have annotated_modality different from modality_2 "
                 f"(e.g. {annotated} vs {modality_2}); in the legacy schema they must agree."
             )
-        for name, sql_type in table_columns(con, "legacy_triplets").items():
-            if name not in table_columns(con, "triplets") and sql_type == "VARCHAR":
-                con.execute(f"ALTER TABLE triplets ADD COLUMN {ident(name)} VARCHAR")
-                con.execute(
-                    f"COMMENT ON COLUMN triplets.{ident(name)} IS "
-                    + literal(f"Extra column {name} of {file.rel}, kept as text.")
-                )
+        current = table_columns(con, "triplets")
+        extras = [
+            n
+            for n, t in table_columns(con, "legacy_triplets").items()
+            if t == "VARCHAR" and n not in current
+        ]  # the file's own extra columns
+        _add_extra_columns(con, "triplets", extras, file)
         con.execute(resource_text(LOAD, "load/triplets_from_legacy.sql"))
     finally:
         con.execute("DROP TABLE IF EXISTS legacy_triplets")
