@@ -491,7 +491,8 @@ def query(name, params, db, fmt, limit) -> None:
 @click.option(
     "--memory-limit",
     default=None,
-    help="DuckDB memory limit for the export, e.g. 1GB; it spills to disk beyond it. Default: 2GB.",
+    help="DuckDB memory limit for the export, e.g. 1GB; it spills to disk beyond it. "
+    "Default: half of this machine's memory.",
 )
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads.")
 @_quiet_option

@@ -34,7 +34,6 @@ from catalog.templates import prepare
 
 FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "json"}  # ours -> DuckDB's
 COMPRESSIONS = ("zstd", "snappy", "none")
-DEFAULT_MEMORY_LIMIT = "2GB"
 MANIFEST = "_manifest.json"
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
@@ -107,12 +106,13 @@ def export_slice(
     data = work / "slice"  # the only folder the export connection may write is `work`
     try:
         settings = {
-            "memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
             "temp_directory": str(spill),
             # Progress is polled by _watch and printed our way, never by DuckDB itself.
             "enable_progress_bar": progress.enabled,
             "enable_progress_bar_print": False,
         }
+        if memory_limit:  # otherwise connect_hardened's default: half of this machine's memory
+            settings["memory_limit"] = memory_limit
         if threads:
             settings["threads"] = int(threads)
         with connect_hardened(db, allow_dirs=[work], settings=settings) as con:
