@@ -8,7 +8,7 @@ from catalog.sqltext import resource_text
 
 PACKAGE = "catalog.views"
 # Scalar macros the views call (views/<name>.sql), created first.
-MACROS = ("asset_path",)
+MACROS = ("asset_path", "contains_nocase")
 # Creation order: path_settings first, every other view reads it.
 VIEWS = (
     "path_settings",

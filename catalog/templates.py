@@ -184,6 +184,7 @@ class Template:
             self.name + SUFFIX,
             bind=ctx.bind,
             when=ctx.when,
+            given=ctx.given,
             chosen=ctx.chosen,
             each=ctx.each,
         )
@@ -266,6 +267,12 @@ class _Context:
         if self.mode == "macro":
             return f"\nAND ({p.sql_names[0]} IS NULL OR ({caller().strip()}))"
         return f"\nAND ({caller().strip()})" if self.values[name] is not None else ""
+
+    def given(self, name: str) -> bool:
+        """Whether `name` has a value, so the SQL may take a shape for it. Always False for a
+        macro: its one body serves every call, with or without the value."""
+        self.t.param(name)
+        return self.mode != "macro" and self.values[name] is not None
 
     def chosen(self, name: str) -> tuple[str, ...]:
         return tuple(self.values[name])

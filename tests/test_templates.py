@@ -118,10 +118,11 @@ def test_render_inlines_quoted_literals():
         "caption_contains",
         "it's",
     )
-    assert out.stdout.endswith(
-        "WHERE g.nn_index BETWEEN 1 AND 4\nAND (strpos(lower(t.caption), lower('it''s')) > 0);\n"
+    assert (
+        "WHERE g.nn_index BETWEEN 1 AND 4\n    AND contains_nocase(t.caption, 'it''s')\n)"
+        in out.stdout
     )
-    assert "video" not in out.stdout and "LEFT JOIN infos_100m_audio AS audio" in out.stdout
+    assert "video" not in out.stdout and "FROM infos_100m_audio WHERE" in out.stdout
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -289,6 +290,24 @@ def test_caption_search_is_a_literal_case_insensitive_substring(plain):
         assert [(r[0], r[1]) for r in rows] == want
     limited = plain.execute(*t.render(t.values({"text": "a", "max_rows": "3"}))).fetchall()
     assert len(limited) == 3
+
+
+def test_groups_by_caption_are_the_view_rows_whose_caption_matches(plain):
+    # with caption_contains the template finds the captions first and reads only the infos rows
+    # their groups name; the rows must still be exactly those of nn_groups_resolved, unresolved
+    # ids (NULL paths) included
+    t = get_template("groups")
+    for text in ("zürich", "SUNNY", "a.b", '"'):
+        got = plain.execute(*t.render(t.values({"k": "1..4", "caption_contains": text})))
+        columns = ", ".join(d[0] for d in got.description)  # ids and paths, modality by modality
+        got = got.fetchall()
+        every = plain.execute(
+            f"SELECT {columns} FROM nn_groups_resolved WHERE nn_index <= 4"
+        ).fetchall()
+        want = [r for r in every if r[2] is not None and text.lower() in r[2].lower()]
+        assert sorted(map(repr, got)) == sorted(map(repr, want))
+        if text == "zürich":
+            assert got and any(None in r for r in got), "unresolved ids keep their row"
 
 
 def test_macros_are_stored_with_comments(plain):

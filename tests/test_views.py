@@ -68,9 +68,12 @@ def test_triplets_resolve_within_1m_never_100m(catalogs):
 def test_a_modality_pair_on_triplets_reads_only_its_two_infos_tables(catalogs):
     # the question users ask of E-MM1:1M most is one pair; reading all eight infos tables for it
     # made it twice as slow at full size
-    plan = rows(catalogs["upstream"], """
+    plan = rows(
+        catalogs["upstream"],
+        """
         EXPLAIN SELECT * FROM triplets_labeled
-        WHERE paired_modality = 'audio' AND annotated_modality = 'points'""")[0][1]
+        WHERE paired_modality = 'audio' AND annotated_modality = 'points'""",
+    )[0][1]
     scanned = {t for t in ("image", "audio", "video", "points") if f"infos_1m_{t}" in plan}
     assert scanned == {"audio", "points"}
 
