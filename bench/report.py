@@ -25,6 +25,8 @@ TARGETS = [
     ("k=1 to Parquet (zstd)", "polars recipe", "catalog", 2.0, "min", "polars recipe / catalog"),
     ("caption substring, k<=4", "polars recipe", "catalog", 10.0, "min",
      "polars recipe / catalog"),
+    ("caption substring, k<=4", "polars recipe", "catalog (groups template)", 10.0, "min",
+     "polars recipe / catalog (groups template)"),
     ("triplets, one pair+label", "polars recipe", "catalog", 10.0, "min",
      "polars recipe / catalog"),
     ("one caption's 16 groups", "polars recipe", "catalog", 10.0, "min",

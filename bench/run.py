@@ -52,7 +52,7 @@ def alternate(results: dict, case: str, variants: dict[str, list[str]], repeat: 
         for variant, cmd in variants.items():
             r = run_measured(cmd)
             results.setdefault(case, {}).setdefault(variant, []).append(r)
-            print(f"  {case:28s} {variant:22s} run {i + 1}: {r['seconds']:8.3f} s "
+            print(f"  {case:28s} {variant:26s} run {i + 1}: {r['seconds']:8.3f} s "
                   f"{r.get('rows', '')} rows, peak {r['peak_rss_mb']:.0f} MB", flush=True)
 
 
@@ -134,6 +134,7 @@ def main() -> None:
     print("selective questions", flush=True)
     alternate(results, "caption substring, k<=4", {
         "catalog": [*CASES, "catalog_caption_search", str(db), qml],
+        "catalog (groups template)": [*CASES, "catalog_caption_template", str(db), qml],
         "polars recipe": [*CASES, "polars_caption_search", str(data), root],
     }, r)
     alternate(results, "triplets, one pair+label", {
