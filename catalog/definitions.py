@@ -15,6 +15,7 @@ VIEWS = (
     "assets",
     "captions",
     "nn_groups_resolved",
+    "path_parts_1m",
     "triplets_labeled",
     "eshot_samples",
     "asset_presence",

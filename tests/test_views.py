@@ -76,6 +76,7 @@ def test_a_modality_pair_on_triplets_reads_only_its_two_infos_tables(catalogs):
     )[0][1]
     scanned = {t for t in ("image", "audio", "video", "points") if f"infos_1m_{t}" in plan}
     assert scanned == {"audio", "points"}
+    assert "CTE" not in plan, "nothing is materialised on the way"
 
 
 def test_eshot_samples_match_plain_python(samples, catalogs):

@@ -1,15 +1,6 @@
 -- E-MM1:1M ratings with the caption, the label and both file paths. Both ids resolve within
 -- E-MM1:1M, each in its own modality. Duplicate rows of triplets.csv stay duplicated.
 CREATE OR REPLACE VIEW triplets_labeled AS
--- Not materialized: a filter on the modalities then reaches the one infos table it needs. Every
--- branch types its modality literal: one untyped 'audio' makes the union VARCHAR, the join then
--- compares through a cast, and DuckDB scans all four tables on both sides (2x slower).
-WITH assets_1m AS NOT MATERIALIZED (
-    SELECT 'image'::modality AS modality, encord_image_id AS id, save_folder, file_name, s.image_folder AS folder, s.asset_root FROM infos_1m_image, path_settings AS s
-    UNION ALL SELECT 'audio'::modality, encord_audio_id, save_folder, file_name, s.audio_folder, s.asset_root FROM infos_1m_audio, path_settings AS s
-    UNION ALL SELECT 'video'::modality, encord_video_id, save_folder, file_name, s.video_folder, s.asset_root FROM infos_1m_video, path_settings AS s
-    UNION ALL SELECT 'points'::modality, encord_points_id, save_folder, file_name, s.points_folder, s.asset_root FROM infos_1m_points, path_settings AS s
-)
 SELECT
     tr.encord_text_id,
     t.caption,
@@ -24,8 +15,8 @@ SELECT
 FROM triplets AS tr
 LEFT JOIN infos_1m_text AS t ON t.encord_text_id = tr.encord_text_id
 LEFT JOIN annotation_labels AS l ON l.code = tr.annotation
-LEFT JOIN assets_1m AS pa ON pa.modality = tr.paired_modality AND pa.id = tr.encord_paired_id
-LEFT JOIN assets_1m AS aa ON aa.modality = tr.annotated_modality AND aa.id = tr.encord_annotated_id;
+LEFT JOIN path_parts_1m AS pa ON pa.modality = tr.paired_modality AND pa.asset_id = tr.encord_paired_id
+LEFT JOIN path_parts_1m AS aa ON aa.modality = tr.annotated_modality AND aa.asset_id = tr.encord_annotated_id;
 COMMENT ON VIEW triplets_labeled IS 'E-MM1:1M: one row per triplets.csv row (duplicates kept), with caption, label and both file paths.';
 COMMENT ON COLUMN triplets_labeled.encord_text_id IS 'Caption id (E-MM1:1M text).';
 COMMENT ON COLUMN triplets_labeled.caption IS 'Caption text; it belongs with the paired item.';
