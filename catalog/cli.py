@@ -31,6 +31,22 @@ def _quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")(f)
 
 
+def _engine_options(f):
+    """--threads and --memory-limit, for the commands that run heavy DuckDB work."""
+    f = click.option(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory limit, e.g. 2GB; beyond it DuckDB spills to disk beside the "
+        "output. Default: half of this machine's memory.",
+    )(f)
+    return click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        default=None,
+        help="DuckDB threads. Default: all cores.",
+    )(f)
+
+
 def _allow_files_option(f):
     return click.option(
         "--allow-files",
@@ -109,18 +125,7 @@ def _db_option(f):
     help="Folder the media were downloaded into. Default: $ROOT_DATA_PATH, else "
     "DATA_DIR. Change it later with `emm1 config set asset_root PATH`.",
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="DuckDB threads. Default: all cores.",
-)
-@click.option(
-    "--memory-limit",
-    default=None,
-    help="DuckDB memory limit, e.g. 2GB; the build spills to disk beyond it. "
-    "Default: half of this machine's memory.",
-)
+@_engine_options
 @click.option(
     "--storage-version",
     default=None,
@@ -488,13 +493,7 @@ def query(name, params, db, fmt, limit) -> None:
     help="Start a new file after about this size, e.g. 512MB.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an earlier export at --out.")
-@click.option(
-    "--memory-limit",
-    default=None,
-    help="DuckDB memory limit for the export, e.g. 1GB; it spills to disk beyond it. "
-    "Default: half of this machine's memory.",
-)
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads.")
+@_engine_options
 @_quiet_option
 def export(
     name,
