@@ -47,7 +47,8 @@ BOUNDS = [
     ("caption substring, k<=4", [("polars recipe", 1 / 10)], ["lower bound: caption scan only"],
      "the case-insensitive scan of all captions alone, without groups or paths"),
     ("triplets, one pair+label", [("polars recipe", 1 / 10)],
-     ["lower bound: no caption or paths"], "the labelled triplets alone, without any infos join"),
+     ["lower bound: captions, no paths"],
+     "the labelled triplets with their captions (stored once, in the text infos), no paths"),
 ]
 LINEAR_CASES = [("build", "catalog", "group_rows"), ("resolve k=1 as Arrow", "catalog", "rows"),
                 ("k=1 to Parquet (zstd)", "catalog", "group_rows_k")]
@@ -178,8 +179,9 @@ def _bounds(doc: dict) -> list[str]:
             verdict_text = (f"out of reach: the bound alone is {bound / allowed:.2f}x the "
                             "time allowed")
         else:
+            best = min(median(rs) for v, rs in cs.items() if v.startswith("catalog"))
             verdict_text = (f"not ruled out: {allowed - bound:.3f} s left for the rest; the "
-                            f"catalog takes {median(cs['catalog']) - bound:.3f} s for it")
+                            f"catalog's fastest way takes {best - bound:.3f} s for it")
         lines.append(f"| {case} | {allowed:.3f} | {bound:.3f} | {what} | {verdict_text} |")
     sizes = doc["sizes"]
     k_bytes = sizes.get("resolved_k_table_bytes")

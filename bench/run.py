@@ -149,7 +149,7 @@ def main() -> None:
     alternate(results, "triplets, one pair+label", {
         "catalog": [*CASES, "catalog_triplets", str(db), qml],
         "polars recipe": [*CASES, "polars_triplets", str(data), root],
-        "lower bound: no caption or paths": [*CASES, "triplets_only", str(db), qml],
+        "lower bound: captions, no paths": [*CASES, "triplets_captions", str(db), qml],
     }, r)
     alternate(results, "one caption's 16 groups", {
         "catalog": [*CASES, "catalog_one_caption", str(db), qml, str(args.lookups)],
