@@ -100,12 +100,12 @@ def joins_only(db: str, k: str, memory_limit: str):
                       for m in MODALITIES)
     counted = ", ".join(f"count({m}.save_folder), count({m}.file_name)" for m in MODALITIES)
     t0 = time.perf_counter()
-    con.sql(f"""SELECT count(t.caption), {counted}
-                FROM nn_groups AS g
-                LEFT JOIN infos_100m_text AS t USING (encord_text_id)
-                {joins}
-                WHERE g.nn_index = $k""", params={"k": int(k)}).fetchall()
-    return time.perf_counter() - t0, 0
+    (rows, *_), = con.sql(f"""SELECT count(*), count(t.caption), {counted}
+                             FROM nn_groups AS g
+                             LEFT JOIN infos_100m_text AS t USING (encord_text_id)
+                             {joins}
+                             WHERE g.nn_index = $k""", params={"k": int(k)}).fetchall()
+    return time.perf_counter() - t0, rows
 
 
 def caption_scan(db: str, memory_limit: str):
@@ -140,14 +140,15 @@ def floor_parquet(floor_db: str, table: str, out: str, memory_limit: str, writer
     con.execute("SET enable_progress_bar = false")
     t0 = time.perf_counter()
     if writer == "copy":
-        con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' "
-                    "(FORMAT parquet, COMPRESSION zstd)")
+        (rows,), = con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' "
+                               "(FORMAT parquet, COMPRESSION zstd)").fetchall()
     else:
         import pyarrow.parquet as pq
 
-        pq.write_table(con.sql(f'SELECT * FROM "{table}"').to_arrow_table(), out,
-                       compression="zstd")
-    return time.perf_counter() - t0, 0
+        rows_table = con.sql(f'SELECT * FROM "{table}"').to_arrow_table()
+        pq.write_table(rows_table, out, compression="zstd")
+        rows = rows_table.num_rows
+    return time.perf_counter() - t0, rows
 
 
 # --- DuckDB straight over the CSVs, no catalog -----------------------------------------------
