@@ -89,6 +89,7 @@ def test_template_export_round_trips_with_hive_partitions_and_manifest(db, plain
         "source": None,
         "licence": None,
         "caption_contains": None,
+        "match_case": None,
         "present_only": None,
     }
     assert manifest["rows"] == 1200 and manifest["partition_by"] == ["nn_index"]

@@ -26,6 +26,7 @@ CASES = {
         {},
         {"k": "16", "modalities": "points"},
         {"k": "2..3", "modalities": "video,image", "caption_contains": "DOG"},
+        {"k": "1..2", "modalities": "audio", "caption_contains": "Zürich", "match_case": "yes"},
         {"modalities": "points", "source": "ABO"},
         {"modalities": "audio,video", "licence": "CC BY 4.0"},
         {"source": "COCO", "licence": "CC BY 4.0", "k": "1..16"},
@@ -43,7 +44,11 @@ CASES = {
         {"part": "eshot", "modality": "points", "id": "3"},
         {"part": "e-mm1_1m", "modality": "video", "id": "999999"},
     ],
-    "caption_search": [{"text": "ZÜRICH"}, {"text": '"sunny"', "part": "e-mm1_1m"}],
+    "caption_search": [
+        {"text": "ZÜRICH"},
+        {"text": '"sunny"', "part": "e-mm1_1m"},
+        {"text": "Zürich", "match_case": "yes"},
+    ],
     "counts_by_source": [{}, {"modality": "text"}, {"part": "eshot", "modality": "audio"}],
     "counts_by_label": [{"modality": "points"}],
     "counts_by_k": [{}, {"k": "3..5"}],
@@ -150,7 +155,7 @@ def test_hostile_text_values_match_nothing_and_change_nothing(value, db, plain):
         (
             ["groups", "-p", "kk", "3"],
             "template groups has no parameter 'kk'. Parameters: k, modalities, source, licence, "
-            "caption_contains, present_only.",
+            "caption_contains, match_case, present_only.",
         ),
         (
             ["groups", "-p", "k", "1; DROP TABLE nn_groups"],
@@ -290,6 +295,34 @@ def test_caption_search_is_a_literal_case_insensitive_substring(plain):
         assert [(r[0], r[1]) for r in rows] == want
     limited = plain.execute(*t.render(t.values({"text": "a", "max_rows": "3"}))).fetchall()
     assert len(limited) == 3
+
+
+def test_match_case_keeps_only_captions_with_the_exact_case(plain):
+    captions = plain.execute(
+        "SELECT part::VARCHAR, encord_text_id, caption FROM captions"
+    ).fetchall()
+    search = get_template("caption_search")
+    for text in ("Zürich", "zürich", "%", '"sunny"'):
+        raw = {"text": text, "max_rows": "1000", "match_case": "yes"}
+        rows = plain.execute(*search.render(search.values(raw))).fetchall()
+        want = sorted((p, i) for p, i, c in captions if c and text in c)
+        assert [(r[0], r[1]) for r in rows] == want
+        assert bag(plain, search.macro_call(search.values(raw)))[1] == sorted(map(repr, rows))
+    groups = get_template("groups")
+    exact = groups.values({"k": "1..4", "caption_contains": "Zürich", "match_case": "yes"})
+    got = plain.execute(*groups.render(exact))
+    columns = ", ".join(d[0] for d in got.description)
+    got = got.fetchall()
+    every = plain.execute(
+        f"SELECT {columns} FROM nn_groups_resolved WHERE nn_index <= 4"
+    ).fetchall()
+    assert got and sorted(map(repr, got)) == sorted(
+        repr(r) for r in every if r[2] is not None and "Zürich" in r[2]
+    )
+    lower = groups.values({"k": "1..4", "caption_contains": "zürich", "match_case": "yes"})
+    assert plain.execute(*groups.render(lower)).fetchall() == []
+    anycase = groups.values({"k": "1..4", "caption_contains": "zürich"})
+    assert len(plain.execute(*groups.render(anycase)).fetchall()) == len(got)
 
 
 def test_groups_by_caption_are_the_view_rows_whose_caption_matches(plain):
