@@ -106,10 +106,10 @@ def main() -> None:
     }, r)
     floor_build_db.unlink(missing_ok=True)
 
-    # the floor: the resolved rows already in a table (made in a child, so that this process
-    # stays small: a child's peak RSS counts the memory it was forked from)
+    # the floors: resolved rows already in tables (made in a child, so that this process stays
+    # small: a child's peak RSS counts the memory it was forked from)
     floor_db.unlink(missing_ok=True)
-    k_table_bytes = run_measured([*CASES, "make_floor", str(db), str(floor_db)])["k_table_bytes"]
+    floor_sizes = run_measured([*CASES, "make_floor", str(db), str(floor_db)])
 
     for k in (1, 9):
         print(f"resolve k={k}", flush=True)
@@ -142,14 +142,19 @@ def main() -> None:
     print("selective questions", flush=True)
     alternate(results, "caption substring, k<=4", {
         "catalog": [*CASES, "catalog_caption_search", str(db), qml],
-        "catalog (groups template)": [*CASES, "catalog_caption_template", str(db), qml],
+        "catalog (groups template)": [*CASES, "catalog_caption_template", str(db), qml,
+                                      "exact"],
+        "catalog (groups template, any case)": [*CASES, "catalog_caption_template", str(db),
+                                                qml, "any"],
         "polars recipe": [*CASES, "polars_caption_search", str(data), root],
-        "lower bound: caption scan only": [*CASES, "caption_scan", str(db), qml],
+        "lower bound: captions, groups, file names": [*CASES, "caption_groups_files", str(db),
+                                                      qml],
     }, r)
     alternate(results, "triplets, one pair+label", {
         "catalog": [*CASES, "catalog_triplets", str(db), qml],
         "polars recipe": [*CASES, "polars_triplets", str(data), root],
-        "lower bound: captions, no paths": [*CASES, "triplets_captions", str(db), qml],
+        "lower bound: captions, file names": [*CASES, "triplets_captions_files", str(db), qml],
+        "floor": [*CASES, "floor_triplets", str(floor_db), qml],
     }, r)
     alternate(results, "one caption's 16 groups", {
         "catalog": [*CASES, "catalog_one_caption", str(db), qml, str(args.lookups)],
@@ -164,7 +169,9 @@ def main() -> None:
         "scale": args.scale, "repeat": r, "memory_limit": ml, "query_memory_limit": qml,
         "machine": machine(),
         "sizes": {"csv_bytes": csv_bytes, "catalog_bytes": db.stat().st_size,
-                  "group_rows": group_rows, "resolved_k_table_bytes": k_table_bytes},
+                  "group_rows": group_rows,
+                  "resolved_k_table_bytes": floor_sizes["k_table_bytes"],
+                  "resolved_triplets_table_bytes": floor_sizes["triplets_table_bytes"]},
         "cases": results,
     }, indent=1) + "\n")
     print(f"wrote {results_file}", flush=True)
