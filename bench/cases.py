@@ -61,9 +61,15 @@ def catalog_caption_template(db: str, memory_limit: str, case: str):
 
 
 def catalog_triplets(db: str, memory_limit: str):
+    return _triplets_of_pair(db, "triplets_labeled", memory_limit)
+
+
+def _triplets_of_pair(db: str, relation: str, memory_limit: str):
+    """The triplets of PAIR rated LABEL, as Arrow, from a relation with triplets_labeled's
+    columns."""
     con = _catalog(db, memory_limit)
     t0 = time.perf_counter()
-    table = con.sql("SELECT * FROM triplets_labeled WHERE paired_modality = $p "
+    table = con.sql(f"SELECT * FROM {relation} WHERE paired_modality = $p "
                     "AND annotated_modality = $a AND annotation_label = $label",
                     params={"p": PAIR[0], "a": PAIR[1], "label": LABEL}).to_arrow_table()
     return time.perf_counter() - t0, table.num_rows
@@ -154,12 +160,7 @@ def triplets_captions_files(db: str, memory_limit: str):
 def floor_triplets(floor_db: str, memory_limit: str):
     """The triplets question over a table of triplets stored resolved (captions and paths),
     sorted by pair and label: what the catalog could do if it stored them so."""
-    con = _catalog(floor_db, memory_limit)
-    t0 = time.perf_counter()
-    table = con.sql("SELECT * FROM triplets_resolved WHERE paired_modality = $p "
-                    "AND annotated_modality = $a AND annotation_label = $label",
-                    params={"p": PAIR[0], "a": PAIR[1], "label": LABEL}).to_arrow_table()
-    return time.perf_counter() - t0, table.num_rows
+    return _triplets_of_pair(floor_db, "triplets_resolved", memory_limit)
 
 
 def floor_parquet(floor_db: str, table: str, out: str, memory_limit: str, writer: str):
