@@ -24,6 +24,9 @@ the body of a DuckDB table macro (the build), where values are the macro's param
 - `bind(sql_name)`: the value as `$name`, a literal, or the macro parameter `name`.
 - `{%- call when(name) %}clause{% endcall %}`: a line `AND (clause)` when the value is given,
   nothing otherwise; in a macro, `AND (name IS NULL OR (clause))`.
+- `choose(name, if_given, otherwise)`: SQL `if_given` when the value is given, `otherwise` when
+  not; in a macro, `CASE WHEN name IS NOT NULL THEN (if_given) ELSE (otherwise) END`, which
+  DuckDB folds, since a macro's arguments are constants.
 - `chosen(name)`: the chosen values of a `choices` parameter (in a macro: all of them; the macro
   then keeps only the chosen columns, see `column_groups`).
 - `each(name, 'AND'|'OR', pattern)`: `pattern` (with `{}` for the value) joined over the chosen
@@ -185,6 +188,7 @@ class Template:
             bind=ctx.bind,
             when=ctx.when,
             given=ctx.given,
+            choose=ctx.choose,
             chosen=ctx.chosen,
             each=ctx.each,
         )
@@ -273,6 +277,14 @@ class _Context:
         macro: its one body serves every call, with or without the value."""
         self.t.param(name)
         return self.mode != "macro" and self.values[name] is not None
+
+    def choose(self, name: str, if_given: str, otherwise: str) -> str:
+        p = self.t.param(name)
+        if self.mode == "macro":
+            return (
+                f"CASE WHEN {p.sql_names[0]} IS NOT NULL THEN ({if_given}) ELSE ({otherwise}) END"
+            )
+        return if_given if self.values[name] is not None else otherwise
 
     def chosen(self, name: str) -> tuple[str, ...]:
         return tuple(self.values[name])
