@@ -22,7 +22,7 @@ from catalog.db import connect_read_only, rewrite
 from catalog.definitions import install_views
 from catalog.discover import ASSET_MODALITIES, PARTS
 from catalog.errors import CatalogError
-from catalog.listing import list_files
+from catalog.listing import is_utf8, list_files, printable
 from catalog.progress import Progress, human_bytes
 from catalog.sqltext import render, resource_text
 
@@ -79,6 +79,7 @@ DOWNLOAD_COLUMNS = {
 }
 DOWNLOADERS = tuple(d for d in DOWNLOAD_COLUMNS if d)
 FORMATS = ("csv", "parquet")
+SHOWN_SKIPS = 20  # skipped folders and entries a scan names one by one; the rest are counted
 
 
 @dataclass
@@ -131,7 +132,8 @@ class ScanReport:
     coverage: list[tuple]  # part, modality, source_dataset, present, expected, percent
     layout: list[LayoutFinding]
     unsafe: list[tuple]  # reason, assets, example
-    unreadable: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # path, reason (the first ones)
+    skipped_count: int = 0  # folders and entries the listing skipped
     asset_root: str = ""  # the catalog's asset_root setting
 
     def messages(self) -> list[str]:
@@ -147,10 +149,13 @@ class ScanReport:
                 f"unsafe  {n:,} assets have no safe path ({reason}), e.g. {example}; never "
                 'matched to a file. List them: emm1 sql "SELECT * FROM unsafe_assets"'
             )
-        if self.unreadable:
+        shown = sorted(self.skipped)[:SHOWN_SKIPS]
+        lines.extend(f"skipped {path}: {reason}" for path, reason in shown)
+        if self.skipped_count:
+            more = self.skipped_count - len(shown)
             lines.append(
-                f"warning {len(self.unreadable):,} folders could not be read, "
-                f"e.g. {self.unreadable[0]}"
+                f"warning {self.skipped_count:,} folders and entries skipped"
+                f"{f' ({more:,} not shown)' if more else ''}; files in them count as missing"
             )
         return lines
 
@@ -187,11 +192,14 @@ def scan_files(
     parts=None,
     modalities=None,
     progress: Progress | None = None,
+    follow_links: bool = False,
 ) -> ScanReport:
     """Find which catalog assets have their file below the asset root, and store it.
 
     `root` defaults to $ROOT_DATA_PATH, else the catalog's asset_root. Only `parts` and
-    `modalities` (default: all) are scanned; their earlier results are replaced.
+    `modalities` (default: all) are scanned; their earlier results are replaced. Symbolic links
+    are followed only where they stay inside the root, unless `follow_links`; what the listing
+    skipped is in the report.
     """
     started = time.perf_counter()
     progress = progress or Progress(enabled=False)
@@ -199,43 +207,41 @@ def scan_files(
     with connect_read_only(db) as con:
         settings = dict(con.execute("SELECT key, value FROM settings").fetchall())
         save_folders = [s for (s,) in con.execute(_sql("scan_folders.sql"), scope).fetchall()]
-    root = Path(root or os.environ.get("ROOT_DATA_PATH") or settings["asset_root"]).absolute()
-    if not root.is_dir():
-        raise CatalogError(
-            f"{root}: no such folder to scan. Give the folder you downloaded the media into "
-            "with --root, or store it: emm1 config set asset_root PATH."
-        )
+    root = _scan_root(root or os.environ.get("ROOT_DATA_PATH") or settings["asset_root"])
     folders = None
     if modalities:  # only the folders these modalities may be in
         folders = {settings.get(f"layout.{m}", m) for m in scope["modalities"]}
         folders |= {f for m in scope["modalities"] for f in CANDIDATE_FOLDERS[m]}
-    listing = list_files(root, save_folders, folders, progress)
+    listing = list_files(root, save_folders, folders, progress, follow_links)
     progress.start(f"matching {listing.count:,} files against the catalog")
-    with rewrite(db) as con:
-        con.execute("SET memory_limit = ?", [default_memory_limit()])
-        if not _has_scan_tables(con):  # a catalog built before they existed
-            install_views(con)
-        con.register("listing_files", listing.files)
-        con.register("listing_dirs", listing.dirs)
-        con.execute(_sql("forget_files.sql"), scope)
-        con.execute(_sql("forget_scans.sql"), scope)
-        con.execute(_sql("match_files.sql"), scope)
-        seconds = time.perf_counter() - started
-        con.execute(
-            _sql("record_scan.sql"),
-            {
-                **scope,
-                "scanned_at": datetime.now(UTC).replace(tzinfo=None),
-                "root": str(root),
-                "seconds": round(seconds, 3),
-                "files_listed": listing.count,
-            },
-        )
-        con.unregister("listing_files")
-        con.unregister("listing_dirs")
-        coverage = con.execute(_sql("coverage_report.sql"), scope).fetchall()
-        layout = _layout(con.execute(_sql("layout_report.sql"), scope).fetchall(), settings)
-        unsafe = con.execute(_sql("unsafe_report.sql"), scope).fetchall()
+    try:
+        with rewrite(db) as con:
+            con.execute("SET memory_limit = ?", [default_memory_limit()])
+            if not _has_scan_tables(con):  # a catalog built before they existed
+                install_views(con)
+            con.register("listing_files", listing.files)
+            con.register("listing_dirs", listing.dirs)
+            con.execute(_sql("forget_files.sql"), scope)
+            con.execute(_sql("forget_scans.sql"), scope)
+            con.execute(_sql("match_files.sql"), scope)
+            seconds = time.perf_counter() - started
+            con.execute(
+                _sql("record_scan.sql"),
+                {
+                    **scope,
+                    "scanned_at": datetime.now(UTC).replace(tzinfo=None),
+                    "root": str(root),
+                    "seconds": round(seconds, 3),
+                    "files_listed": listing.count,
+                },
+            )
+            con.unregister("listing_files")
+            con.unregister("listing_dirs")
+            coverage = con.execute(_sql("coverage_report.sql"), scope).fetchall()
+            layout = _layout(con.execute(_sql("layout_report.sql"), scope).fetchall(), settings)
+            unsafe = con.execute(_sql("unsafe_report.sql"), scope).fetchall()
+    except (OSError, duckdb.Error) as e:
+        raise CatalogError(_not_stored(db, e)) from None
     progress.done(f"{sum(r[3] for r in coverage if r[1] == '(all)'):,} assets present")
     return ScanReport(
         root=root,
@@ -244,8 +250,45 @@ def scan_files(
         coverage=coverage,
         layout=layout,
         unsafe=unsafe,
-        unreadable=listing.unreadable,
+        skipped=listing.skipped,
+        skipped_count=listing.skipped_count,
         asset_root=settings["asset_root"],
+    )
+
+
+def _scan_root(root: str | os.PathLike) -> Path:
+    """`root` as an absolute path, once it is known to be a folder the scan can enter."""
+    root = Path(root).absolute()
+    try:
+        os.stat(os.path.join(root, "."))  # needs the right to enter the folder
+    except (FileNotFoundError, NotADirectoryError):
+        raise CatalogError(
+            f"{printable(str(root))}: no such folder to scan. Give the folder you downloaded the "
+            "media into with --root, or store it: emm1 config set asset_root PATH."
+        ) from None
+    except OSError as e:
+        raise CatalogError(
+            f"{printable(str(root))}: cannot read this folder ({e.strerror}). Scan it as a user "
+            "who can read it, or give another folder with --root."
+        ) from None
+    if not is_utf8(str(root)):
+        raise CatalogError(
+            f"{printable(str(root))}: the path is not UTF-8, and the catalog keeps paths as UTF-8 "
+            "text. Scan it through a symbolic link with a UTF-8 name (ln -s PATH NAME, then "
+            "--root NAME), or rename it."
+        )
+    return root
+
+
+def _not_stored(db: Path, error: Exception) -> str:
+    """The message for a scan whose result could not be written into the catalog."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror
+    else:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (
+        f"{db}: cannot store the scan ({reason}); the catalog was not changed. Make room or "
+        f"get write access in {db.parent}, then run the scan again."
     )
 
 

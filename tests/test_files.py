@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -452,6 +453,7 @@ def test_a_catalog_built_before_the_scan_tables_gets_them_from_the_scan(scanned)
 
 
 def test_listing_follows_symlinked_folders_once(tmp_path):
+    tmp_path = Path(os.path.realpath(tmp_path))
     root = tmp_path / "root"
     (root / "shared" / "image" / "sub").mkdir(parents=True)
     (root / "shared" / "image" / "a.jpg").write_bytes(b"abc")
@@ -462,15 +464,27 @@ def test_listing_follows_symlinked_folders_once(tmp_path):
     (elsewhere / "c.mp4").write_bytes(b"12")
     (root / "shared" / "video").symlink_to(elsewhere)
     (root / "shared" / "image" / "sub" / "loop").symlink_to(root / "shared" / "image")
+
+    def listed(listing):
+        dirs = listing.dirs.to_pylist()
+        return {
+            (dirs[f["dir_id"]]["folder"], dirs[f["dir_id"]]["subdir"], f["name"], f["bytes"])
+            for f in listing.files.to_pylist()
+        }
+
+    inside = {("image", "", "a.jpg", 3), ("image", "sub", "b.jpg", 1)}
+    # by default the link out of the root is skipped, with the reason
     listing = list_files(root, ["shared", "absent"])
-    dirs = listing.dirs.to_pylist()
-    got = {
-        (dirs[f["dir_id"]]["folder"], dirs[f["dir_id"]]["subdir"], f["name"], f["bytes"])
-        for f in listing.files.to_pylist()
-    }
-    assert got == {
-        ("image", "", "a.jpg", 3),
-        ("image", "sub", "b.jpg", 1),
-        ("video", "", "c.mp4", 2),
-    }
-    assert listing.count == 3 and listing.unreadable == []
+    assert listed(listing) == inside and listing.count == 2
+    assert listing.skipped == [
+        (
+            f"{root}/shared/video",
+            f"symbolic link to {elsewhere}, outside the asset root {root} "
+            "(--follow-links follows it)",
+        )
+    ]
+    assert listing.skipped_count == 1
+    # following links, it is listed; the loop back inside the root is listed once either way
+    listing = list_files(root, ["shared", "absent"], follow_links=True)
+    assert listed(listing) == inside | {("video", "", "c.mp4", 2)}
+    assert listing.count == 3 and listing.skipped == [] and listing.skipped_count == 0
