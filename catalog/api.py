@@ -19,21 +19,24 @@ from typing import BinaryIO, TextIO
 import duckdb
 import pyarrow.parquet
 
-from catalog.db import checked_view, connect_read_only, db_path, view_names
-from catalog.errors import CatalogError
+from catalog.db import checked_view, connect_hardened, connect_read_only, db_path, view_names
+from catalog.errors import CatalogError, duckdb_message
 from catalog.export import ExportReport, export_slice
-from catalog.query import BATCH_ROWS, write_result
+from catalog.query import BATCH_ROWS, MAX_ROWS, query_error, write_result
 from catalog.templates import get_template, prepare
 
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
 
 
 class Catalog:
-    """A read-only connection to one catalog file."""
+    """A read-only connection to one catalog file (`con`, a plain DuckDB connection: it can do
+    whatever its owner's Python can). Template values are bound parameters; a view's `where`
+    runs on a second, hardened connection, opened when first needed."""
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = db_path(path)
         self.con = connect_read_only(self.path)
+        self._hardened: duckdb.DuckDBPyConnection | None = None
 
     def template(self, name: str, **params) -> duckdb.DuckDBPyRelation:
         """Template `name` with keyword parameters (text as on the command line, e.g.
@@ -42,17 +45,25 @@ class Catalog:
         try:
             return self.con.query(sql, params=bound) if bound else self.con.sql(sql)
         except duckdb.Error as e:
-            raise CatalogError(f"template {name} failed: {_first_line(e)}") from None
+            raise CatalogError(f"template {name} failed: {duckdb_message(e)}") from None
 
     def view(self, name: str, where: str | None = None) -> duckdb.DuckDBPyRelation:
-        """View `name` (see `views()`), optionally filtered by a SQL expression."""
-        rel = self.con.table(checked_view(self.con, name))
+        """View `name` (see `views()`), optionally filtered by `where`: one SQL expression over
+        its columns, safe to take from others. It is evaluated on a hardened connection
+        (catalog.db.connect_hardened), so it cannot add a statement, read or write a file or
+        change a setting; subqueries over the catalog work. That connection never spills to
+        disk: it holds at most half of this machine's memory."""
         if where is None:
-            return rel
+            return self.con.table(checked_view(self.con, name))
+        if self._hardened is None:
+            self._hardened = connect_hardened(self.path)
+        rel = self._hardened.table(checked_view(self._hardened, name))
         try:
             return rel.filter(where)
         except duckdb.Error as e:
-            raise CatalogError(f"where {where!r} is not a valid filter: {_first_line(e)}") from None
+            raise CatalogError(
+                f"where {where!r} is not a valid filter: {duckdb_message(e)}"
+            ) from None
 
     def views(self) -> list[str]:
         return view_names(self.con)
@@ -61,13 +72,22 @@ class Catalog:
         """Template `name` as runnable SQL with the values inlined (for pasting elsewhere)."""
         return prepare(name, params, mode="inline")[2]
 
-    def export(self, out: str | os.PathLike, **options) -> ExportReport:
-        """catalog.export.export_slice on this catalog: template=, params= or view=, where=,
-        and fmt=, partition_by=, compression=, row_group_size=, max_file_size=, overwrite=."""
+    def export(
+        self, out: str | os.PathLike, *, format: str | None = None, **options
+    ) -> ExportReport:
+        """catalog.export.export_slice on this catalog: template=, params=, or view=, where=, or
+        sql=; format= (or fmt=) parquet, csv or jsonl; partition_by=, compression=,
+        row_group_size=, max_file_size=, limit=, sample=, seed=, overwrite=."""
+        if format is not None:
+            if options.get("fmt", format) != format:
+                raise CatalogError(f"format={format!r} and fmt={options['fmt']!r}: give one.")
+            options["fmt"] = format
         return export_slice(self.path, out, **options)
 
     def close(self) -> None:
         self.con.close()
+        if self._hardened is not None:
+            self._hardened.close()
 
     def __enter__(self) -> Catalog:
         return self
@@ -90,10 +110,12 @@ def run_template(
     return rel.limit(limit) if limit is not None else rel
 
 
-def write_output(rel: duckdb.DuckDBPyRelation, fmt: str, out: TextIO) -> None:
+def write_output(
+    rel: duckdb.DuckDBPyRelation, fmt: str, out: TextIO, max_rows: int = MAX_ROWS
+) -> None:
     """write_result, plus Parquet: streamed in batches to a binary stream (stdout for the CLI)."""
     if fmt != "parquet":
-        write_result(rel, fmt, out)
+        write_result(rel, fmt, out, max_rows)
         return
     if out.isatty():
         raise CatalogError(
@@ -108,9 +130,5 @@ def write_output(rel: duckdb.DuckDBPyRelation, fmt: str, out: TextIO) -> None:
             for batch in reader:
                 writer.write_batch(batch)
     except duckdb.Error as e:
-        raise CatalogError(f"the query failed: {_first_line(e)}") from None
+        raise query_error(e) from None
     sink.flush()
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
