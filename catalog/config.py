@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from catalog import leftovers
 from catalog.db import connect_read_only, rewrite
 from catalog.discover import ASSET_MODALITIES
 from catalog.errors import CatalogError
@@ -18,9 +19,15 @@ LAYOUT_DEFAULTS = {f"layout.{m}": m for m in ASSET_MODALITIES}
 KEYS = ("asset_root", *LAYOUT_DEFAULTS)
 
 
-def asset_root(flag: str | os.PathLike | None, data_dir: Path) -> str:
-    """The asset root for a build: the flag, else $ROOT_DATA_PATH, else the data folder."""
-    return os.path.abspath(flag or os.environ.get("ROOT_DATA_PATH") or data_dir)
+def explicit_asset_root(flag: str | os.PathLike | None) -> tuple[str, str] | None:
+    """The asset root given to a build and where it came from: the flag, else $ROOT_DATA_PATH.
+    None when neither is given: then the catalog being rebuilt keeps its own, and a new one
+    takes the data folder (precedence: flag > environment > stored value > default)."""
+    if flag:
+        return os.path.abspath(flag), "from --asset-root"
+    if os.environ.get("ROOT_DATA_PATH"):
+        return os.path.abspath(os.environ["ROOT_DATA_PATH"]), "from $ROOT_DATA_PATH"
+    return None
 
 
 def normalise(key: str, value: str) -> str:
@@ -37,6 +44,7 @@ def normalise(key: str, value: str) -> str:
 
 
 def initial_settings(root: str) -> dict[str, str]:
+    """Every setting with its default, the asset root being `root`."""
     return {"asset_root": root, **LAYOUT_DEFAULTS}
 
 
@@ -48,6 +56,11 @@ def get_settings(db: Path) -> dict[str, str]:
 def set_setting(db: Path, key: str, value: str) -> str:
     """Store one setting in the catalog; returns the value stored."""
     value = normalise(key, value)
-    with rewrite(db) as con:
-        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    try:
+        with rewrite(db) as con:
+            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    except OSError as e:  # rewrite says a full disk itself, once it holds the lock
+        if not leftovers.is_disk_full(e):
+            raise
+        raise leftovers.no_room_for_lock(db) from None
     return value

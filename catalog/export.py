@@ -1,11 +1,14 @@
-"""`emm1 export`: a template's rows or a filtered view, streamed by DuckDB COPY into Parquet,
-CSV or JSON lines, with a `_manifest.json` that lets a training run cite its slice.
+"""`emm1 export`: a template's rows, a filtered view or one SELECT, streamed by DuckDB COPY into
+a folder of Parquet, CSV or JSON lines files, with a manifest beside the folder
+(`<out>.manifest.json`) that lets a training run cite its slice.
 
-The export is written into a folder beside the target (`.<name>.exporting-<pid>`) and renamed
-into place only when complete, so a failed or interrupted export leaves nothing at the target.
-The COPY runs on a hardened connection (read-only, no file access outside that folder, locked
-configuration) with a memory limit; beyond it DuckDB spills to `.<name>.spill-<pid>`, which is
-removed afterwards.
+The folder holds data files only, so every reader can read it by its name (pyarrow, DuckDB,
+polars, Daft, Ray Data, Spark: README "Reading an export"). The export is written into a folder
+beside the target (`.<name>.exporting-<pid>`) and renamed into place only when complete, then
+its manifest: a manifest beside a folder says that the folder is complete. The COPY runs on a
+hardened connection (read-only, no file access outside that folder, locked configuration) with
+a memory limit; beyond it DuckDB spills to `.<name>.spill-<pid>`, which is removed afterwards.
+What an export killed outright left there, the next one removes.
 """
 
 from __future__ import annotations
@@ -13,31 +16,61 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
-import shutil
 import signal
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow
 import pyarrow.parquet
 
-from catalog import __version__
+from catalog import __version__, leftovers
 from catalog.db import checked_view, connect_hardened
 from catalog.errors import CatalogError
+from catalog.interrupt import interruptible
 from catalog.progress import Progress
 from catalog.sqltext import ident, literal
 from catalog.templates import prepare
 
 FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "json"}  # ours -> DuckDB's
 COMPRESSIONS = ("zstd", "snappy", "none")
-MANIFEST = "_manifest.json"
+MANIFEST_SUFFIX = ".manifest.json"  # beside the folder: <out>.manifest.json
+OLD_MANIFEST = "_manifest.json"  # inside the folder, where earlier versions wrote it
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
+# The bytes of a non-ASCII character, percent-encoded in a folder name by DuckDB (é: %C3%A9).
+_ENCODED_UTF8 = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+# How messages name the choices: export_slice's arguments, or the flags of `emm1 export`.
+PYTHON_NAMES = {
+    "source": "template=, view= or sql=",
+    "view": "view=",
+    "where": "where=",
+    "params": "params=",
+    "sql": "sql=",
+    "limit": "limit=",
+    "sample": "sample=",
+    "seed": "seed=",
+    "overwrite": "overwrite=True",
+    "another_out": "another out folder",
+}
+CLI_NAMES = {
+    "source": "a template NAME, --view VIEW or --sql QUERY",
+    "view": "--view",
+    "where": "--where",
+    "params": "-p NAME VALUE",
+    "sql": "--sql",
+    "limit": "--limit",
+    "sample": "--sample",
+    "seed": "--seed",
+    "overwrite": "--overwrite",
+    "another_out": "another --out",
+}
 
 
 @dataclass
@@ -47,6 +80,7 @@ class ExportReport:
     files: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     manifest: dict = field(default_factory=dict)
+    manifest_path: Path | None = None
 
 
 def parse_size(text: str | int) -> int:
@@ -59,6 +93,12 @@ def parse_size(text: str | int) -> int:
     return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
 
+def manifest_path(out: str | os.PathLike) -> Path:
+    """Where the manifest of the export at `out` is: beside the folder, `<out>.manifest.json`."""
+    out = Path(out)
+    return out.with_name(out.name + MANIFEST_SUFFIX)
+
+
 def export_slice(
     db: str | os.PathLike,
     out: str | os.PathLike,
@@ -67,26 +107,29 @@ def export_slice(
     params: dict | None = None,
     view: str | None = None,
     where: str | None = None,
+    sql: str | None = None,
     fmt: str = "parquet",
     partition_by: tuple[str, ...] | list[str] = (),
     compression: str | None = None,
     row_group_size: int | None = None,
     max_file_size: str | int | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
     overwrite: bool = False,
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    names: dict[str, str] = PYTHON_NAMES,
 ) -> ExportReport:
-    """Export template `template` with `params`, or view `view` filtered by the SQL expression
-    `where`, into the folder `out`. Returns what was written; `out/_manifest.json` says the same."""
+    """Export template `template` with `params`, view `view` filtered by the SQL expression
+    `where`, or the query `sql` (one SELECT), into the folder `out`: all rows, the first
+    `limit`, or `sample` rows chosen by `seed` (the same seed gives the same rows). Returns what
+    was written; `<out>.manifest.json` says the same. `names` is how messages name the options
+    (CLI_NAMES for the command line)."""
     started = time.perf_counter()
     progress = progress or Progress(enabled=False)
-    if (template is None) == (view is None):
-        raise CatalogError("export needs a template NAME or --view VIEW, and not both.")
-    if where is not None and view is None:
-        raise CatalogError(
-            "--where filters a --view; a template takes its filters as -p NAME VALUE."
-        )
+    _check_choices(template, view, where, sql, limit, sample, seed, names)
     if fmt not in FORMATS:
         raise CatalogError(f"{fmt!r} is not an export format. Formats: {', '.join(FORMATS)}.")
     compression = compression or ("zstd" if fmt == "parquet" else "none")
@@ -96,18 +139,24 @@ def export_slice(
             f"{compression!r} is not a compression for {fmt}. Compressions: {', '.join(allowed)}."
         )
     file_size = parse_size(max_file_size) if max_file_size is not None else None
+    seed = 0 if sample is not None and seed is None else seed
     out = Path(out).absolute()
-    _check_target(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
-    work = out.with_name(f".{out.name}.exporting-{os.getpid()}")
-    spill = out.with_name(f".{out.name}.spill-{os.getpid()}")
+    _check_target(out, overwrite, names)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CatalogError(
+            f"cannot create the folder {out.parent}: {e.strerror}. Choose {names['another_out']}."
+        ) from None
+    leftovers.remove_stale(out, leftovers.EXPORT)  # what killed exports to `out` left
+    work = leftovers.work_path(out, "exporting")
+    spill = leftovers.work_path(out, "spill")
     work.mkdir()
     data = work / "slice"  # the only folder the export connection may write is `work`
     try:
         settings = {
             "temp_directory": str(spill),
-            # Progress is polled by _watch and printed our way, never by DuckDB itself.
+            # Progress is polled by _run_interruptibly and printed our way, never by DuckDB.
             "enable_progress_bar": progress.enabled,
             "enable_progress_bar_print": False,
         }
@@ -116,17 +165,18 @@ def export_slice(
         if threads:
             settings["threads"] = int(threads)
         with connect_hardened(db, allow_dirs=[work], settings=settings) as con:
-            sql, bound, query, source = _source(con, template, params, view, where)
-            columns = _columns(con, sql, bound)
+            query, bound, shown, source = _source(con, template, params, view, where, sql, names)
+            columns = _columns(con, query, bound)
             for col in partition_by:
-                if col not in columns:
+                if col not in {c["name"] for c in columns}:
                     raise CatalogError(
                         f"cannot partition by {col!r}: not a column of the result. "
-                        f"Columns: {', '.join(columns)}."
+                        f"Columns: {', '.join(c['name'] for c in columns)}."
                     )
+            query = _rows(query, columns, limit, sample, seed)
             rows = _copy(
                 con,
-                sql,
+                query,
                 bound,
                 data,
                 fmt,
@@ -141,102 +191,182 @@ def export_slice(
             settings_now = dict(
                 con.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
             )
+            from catalog.check import slice_licences
+
+            licences = slice_licences(con, query, bound, {c["name"]: c["type"] for c in columns})
         files = _files(data, fmt)
         manifest = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "exported_by": f"emm1 {__version__}, duckdb {duckdb.__version__}",
             **source,
-            "query": query,
+            "query": _rows(shown, columns, limit, sample, seed),
+            "limit": limit,
+            "sample": sample,
+            "seed": seed,
             "format": fmt,
             "compression": compression,
             "partition_by": list(partition_by),
             "row_group_size": row_group_size,
             "max_file_size_bytes": file_size,
             "rows": rows,
-            "columns": [{"name": name, "type": kind} for name, kind in columns.items()],
+            "columns": columns,
             "files": files,
+            "licences": licences,
             "catalog": {"path": str(Path(db).absolute()), **facts, "settings": settings_now},
         }
-        (data / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        _swap(data, out)
-        work.rmdir()
-    except BaseException:
-        _discard(work)
-        raise
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        (work / "manifest.json").write_text(text, encoding="utf-8")
+        _commit(work, out)
     finally:
+        _discard(work)  # after _commit, only an earlier export it replaced
         _discard(spill)
-    return ExportReport(out, rows, files, time.perf_counter() - started, manifest)
+    return ExportReport(
+        out, rows, files, time.perf_counter() - started, manifest, manifest_path(out)
+    )
 
 
-def _check_target(out: Path, overwrite: bool) -> None:
-    if not out.exists():
+def _check_choices(template, view, where, sql, limit, sample, seed, names) -> None:
+    if sum(x is not None for x in (template, view, sql)) != 1:
+        raise CatalogError(f"export needs one of {names['source']}, and only one.")
+    if where is not None and view is None:
+        raise CatalogError(
+            f"{names['where']} filters a {names['view']}; a template takes its filters as "
+            f"{names['params']}, a query its own WHERE."
+        )
+    if limit is not None and sample is not None:
+        raise CatalogError(
+            f"{names['limit']} takes the first rows and {names['sample']} a random set of "
+            "rows: give one of them."
+        )
+    if seed is not None and sample is None:
+        raise CatalogError(f"{names['seed']} chooses the rows of {names['sample']} N: give both.")
+    for name, count in (("limit", limit), ("sample", sample)):
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
+            raise CatalogError(f"{names[name]} takes a number of rows, 0 or more; got {count!r}.")
+
+
+def _check_target(out: Path, overwrite: bool, names: dict[str, str]) -> None:
+    if not out.exists() and not out.is_symlink():
         return
     if not overwrite:
         raise CatalogError(
-            f"{out} already exists. Use --overwrite to replace it, or choose another --out."
+            f"{out} already exists. Use {names['overwrite']} to replace it, or choose "
+            f"{names['another_out']}."
         )
-    if not (out.is_dir() and ((out / MANIFEST).is_file() or not any(out.iterdir()))):
+    earlier = out.is_dir() and not out.is_symlink()
+    if not (
+        earlier
+        and (
+            manifest_path(out).is_file() or (out / OLD_MANIFEST).is_file() or not any(out.iterdir())
+        )
+    ):
         raise CatalogError(
-            f"{out} is not an earlier export (no {MANIFEST}); refusing to replace it. "
-            "Choose another --out."
+            f"{out} is not an earlier export (no {manifest_path(out).name} beside it), so "
+            f"{names['overwrite']} leaves it alone: choose {names['another_out']}, or remove "
+            f"{out} yourself if it should go."
         )
 
 
-def _discard(path: Path) -> None:
-    """Remove a temporary folder; a failure to clean up never hides the error being raised."""
-    try:
-        shutil.rmtree(path)
-    except OSError:
-        pass
+_discard = leftovers.remove  # a temporary folder; a failure to clean up hides no error
 
 
-def _remove_stale(out: Path) -> None:
-    """Folders left by exports to the same target whose process is gone (killed)."""
-    for leftover in out.parent.glob(f".{out.name}.exporting-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            _discard(leftover)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _source(con, template, params, view, where):
-    """(sql, bound values, runnable query text, what the manifest says the slice is)."""
+def _source(con, template, params, view, where, sql, names):
+    """(query, bound values, runnable query text, what the manifest says the slice is)."""
     if template is not None:
-        t, values, sql, bound = prepare(template, params or {})
+        t, values, query, bound = prepare(template, params or {})
         shown = {
             p.name: None if values[p.name] is None else p.show(values[p.name]) for p in t.params
         }
-        return sql, bound, t.render(values, "inline")[0], {"template": t.name, "parameters": shown}
-    sql = _view_query(con, view, where)
-    return sql, {}, sql, {"view": view, "where": where}
+        return (
+            query,
+            bound,
+            t.render(values, "inline")[0],
+            {"template": t.name, "parameters": shown},
+        )
+    if sql is not None:
+        query = _one_select(con, sql, names)
+        return query, {}, query, {"sql": sql}
+    query = _view_query(con, view, where)
+    return query, {}, query, {"view": view, "where": where}
+
+
+def _one_select(con: duckdb.DuckDBPyConnection, sql: str, names: dict[str, str]) -> str:
+    """`sql` without a final semicolon, once it is known to be one query: a SELECT (also WITH,
+    FROM, VALUES, DESCRIBE, SUMMARIZE) that stays one when the COPY is written around it."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as e:
+        raise CatalogError(f"{names['sql']} is not valid SQL: {_first_line(e)}") from None
+    kinds = [s.type for s in statements]
+    if kinds != [duckdb.StatementType.SELECT]:
+        found = f"{len(kinds)} statements" if len(kinds) != 1 else f"a {kinds[0].name} statement"
+        raise CatalogError(
+            f"{names['sql']} takes one SELECT statement (also WITH, FROM or VALUES), not "
+            f"{found}; nothing ran."
+        )
+    query = statements[0].query.strip().rstrip(";").strip()
+    wrapped = con.extract_statements(f"SELECT * FROM (\n{query}\n)")
+    if [s.type for s in wrapped] != [duckdb.StatementType.SELECT]:
+        raise CatalogError(f"{names['sql']} takes one SELECT statement; nothing ran.")
+    return query
 
 
 def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) -> str:
-    rel = con.table(checked_view(con, view))
+    from catalog.view_order import ordered_view  # rows in the view's documented order
+
+    rel = ordered_view(con, checked_view(con, view))
     if where is None:
         return rel.sql_query()
     try:
-        # DuckDB parses `where` as one expression: it cannot close the query or add statements.
-        return rel.filter(where).sql_query()
+        # DuckDB parses `where` as one expression, then pastes its text into the query: check
+        # that the result is still one query, so the COPY around it stays one statement.
+        sql = rel.filter(where).sql_query()
+        one_query = [s.type for s in con.extract_statements(sql)] == [duckdb.StatementType.SELECT]
     except duckdb.Error as e:
         raise CatalogError(f"--where {where!r} is not a valid filter: {_first_line(e)}") from None
+    if not one_query:
+        raise CatalogError(
+            f"--where {where!r} is not a valid filter: write one SQL expression over the "
+            "view's columns."
+        )
+    return sql
 
 
-def _columns(con, sql: str, bound: dict) -> dict[str, str]:
+def _columns(con, query: str, bound: dict) -> list[dict]:
+    """Name, DuckDB type and Arrow type of each column: the Arrow type is the one readers of
+    CSV and JSON lines take (README "Reading an export"); an ENUM is a string there."""
     try:
-        cur = con.execute(f"DESCRIBE {sql}", bound or None)
-        return {name: kind for name, kind, *_ in cur.fetchall()}
+        described = con.execute(f"DESCRIBE {query}", bound or None).fetchall()
+        arrow = (con.query(query, params=bound) if bound else con.sql(query)).limit(0)
+        schema = arrow.to_arrow_table().schema
     except duckdb.Error as e:
         raise CatalogError(f"the export query failed: {_first_line(e)}") from None
+    out = []
+    for (name, kind, *_), arrow_field in zip(described, schema, strict=True):
+        value = arrow_field.type
+        value = value.value_type if pyarrow.types.is_dictionary(value) else value
+        out.append({"name": name, "type": kind, "arrow": str(value)})
+    return out
+
+
+def _rows(query: str, columns: list[dict], limit, sample, seed) -> str:
+    """`query` cut to its first `limit` rows, or to `sample` rows chosen by `seed`: those with
+    the smallest hash of (every column but file paths, seed). The choice depends on the rows'
+    values only, never on their order or the number of threads, so the same seed gives the
+    same rows; file paths are left out so that a changed asset_root chooses the same rows."""
+    if limit is not None:
+        return f"SELECT * FROM (\n{query}\n) LIMIT {int(limit)}"
+    if sample is None:
+        return query
+    names = [c["name"] for c in columns]
+    key = [n for n in names if not (n == "file_path" or n.endswith("_file_path"))] or names
+    key_sql = ", ".join(f"emm1_rows.{ident(n)}" for n in key)
+    return (
+        f"SELECT emm1_rows.* FROM (\n{query}\n) AS emm1_rows "
+        f"ORDER BY hash({key_sql}, {int(seed)}), {key_sql} LIMIT {int(sample)}"
+    )
 
 
 def _copy(
@@ -263,77 +393,64 @@ def _copy(
         target = data
         options += ["FILENAME_PATTERN 'data_{i}'", f"FILE_EXTENSION {literal(ext[1:])}"]
         if partition_by:
+            # The partition columns stay in the files too: read without hive partitioning,
+            # every reader gets their values and types exactly (README "Reading an export").
             options.append(f"PARTITION_BY ({', '.join(ident(c) for c in partition_by)})")
+            options.append("WRITE_PARTITION_COLUMNS true")
         if file_size:
             options.append(f"FILE_SIZE_BYTES {int(file_size)}")
     else:
         data.mkdir()
         target = data / f"data_0{ext}"
-    copy = f"COPY ({sql}) TO {literal(str(target))} ({', '.join(options)})"
+    copy = f"COPY (\n{sql}\n) TO {literal(str(target))} ({', '.join(options)})"
     progress.start(label)
     rows = _run_interruptibly(con, copy, bound, progress, label)
     progress.done(f"{rows:,} rows")
+    if partition_by:
+        _utf8_folder_names(data)
     return rows
+
+
+def _utf8_folder_names(data: Path) -> None:
+    """Rename the partition folders DuckDB named with a percent-encoded non-ASCII value
+    (`category=caf%C3%A9%20noise`) to the UTF-8 name (`category=café%20noise`), as Spark and
+    Hive write them: Spark reads encoded bytes as Latin-1 (`cafÃ©`). DuckDB, pyarrow, polars,
+    Daft and Ray read both. ASCII escapes (%2F for /, %3D for =, %25 for %) stay."""
+
+    def decoded(match: re.Match) -> str:
+        try:
+            return bytes.fromhex(match[0].replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return match[0]
+
+    for folder, subfolders, _ in os.walk(data, topdown=False):  # children before parents
+        for name in subfolders:
+            utf8 = _ENCODED_UTF8.sub(decoded, name)
+            if utf8 != name:
+                os.rename(os.path.join(folder, name), os.path.join(folder, utf8))
 
 
 def _run_interruptibly(con, copy: str, bound: dict, progress: Progress, label: str) -> int:
-    """Run COPY here while a watcher thread reports progress and, on Ctrl-C or SIGTERM,
-    interrupts DuckDB at once (a Python signal handler alone runs late, when DuckDB next checks
-    for signals). The watcher learns of a signal through signal.set_wakeup_fd, which the C-level
-    handler writes to immediately; that works only when called from the main thread. Once COPY
-    has stopped, the signal's own handler is run, so Ctrl-C is KeyboardInterrupt as usual."""
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.set_wakeup_fd(wake_w) if in_main else None
-    done = threading.Event()
-    received: list[int] = []
-    watcher = threading.Thread(
-        target=_watch, args=(con, wake_r, done, received, progress, label), daemon=True
-    )
-    watcher.start()
-    error: Exception | None = None
+    """Run COPY here; Ctrl-C or a handled SIGTERM interrupts DuckDB at once and then raises as
+    its handler does (catalog.interrupt), while the percent done is reported meanwhile."""
+
+    def report() -> None:
+        pct = con.query_progress()
+        if pct >= 0:
+            progress.stream.write(f"\r{label} ... {pct:3.0f}%")
+            progress.stream.flush()
+
     try:
-        rows = con.execute(copy, bound or None).fetchall()[0][0]
-    except (duckdb.Error, RuntimeError) as e:  # RuntimeError: DuckDB saw the signal itself
-        error = e
-    finally:
-        done.set()
-        os.write(wake_w, b"\0")  # wakes the watcher; signal numbers are never 0
-        watcher.join()
-        if in_main:
-            signal.set_wakeup_fd(previous)
-        os.close(wake_r)
-        os.close(wake_w)
-    if received:
-        handler = signal.getsignal(received[0])
-        if callable(handler):
-            handler(received[0], None)
-        raise KeyboardInterrupt(f"export stopped by signal {received[0]}")
-    if isinstance(error, duckdb.Error):
+        with interruptible(con, report if progress.enabled else None):
+            rows = con.execute(copy, bound or None).fetchall()[0][0]
+    except duckdb.Error as e:
         raise CatalogError(
-            f"the export failed: {_first_line(error)}. Nothing was written to the target."
+            f"the export failed: {_first_line(e)}. Nothing was written to the target."
         ) from None
-    if error is not None:
-        raise error
+    finally:
+        if progress.enabled:
+            progress.stream.write(f"\r{label} ...")
     return rows
-
-
-def _watch(con, wake_r: int, done, received: list, progress: Progress, label: str) -> None:
-    while not done.is_set():
-        ready, _, _ = select.select([wake_r], [], [], 0.5)
-        signums = [b for b in os.read(wake_r, 64) if b] if ready else []
-        if signums:
-            received.append(signums[0])
-            con.interrupt()
-            return
-        if progress.enabled and not done.is_set():
-            pct = con.query_progress()
-            if pct >= 0:
-                progress.stream.write(f"\r{label} ... {pct:3.0f}%")
-                progress.stream.flush()
-    if progress.enabled:
-        progress.stream.write(f"\r{label} ...")
 
 
 def _files(work: Path, fmt: str) -> list[dict]:
@@ -346,16 +463,36 @@ def _files(work: Path, fmt: str) -> list[dict]:
     return files
 
 
-def _swap(data: Path, out: Path) -> None:
-    """Put the finished export at `out`; an earlier export there is replaced."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
-        os.rename(out, old)
-        os.rename(data, out)
-        _discard(old)
-    else:
-        os.rename(data, out)
+def _commit(work: Path, out: Path) -> None:
+    """Rename the finished folder (work/slice) to `out`, then its manifest (work/manifest.json)
+    to beside it. An earlier export and then its manifest move into `work` first, to be removed
+    with it. A manifest beside a folder says the folder is complete, so the new one comes last:
+    wherever this stops, no manifest describes a folder it was not written for. Ctrl-C, SIGTERM
+    and SIGHUP wait until the renames are done; what SIGKILL interrupts stays in `work`, which
+    the next export to `out` removes."""
+    sidecar = manifest_path(out)
+    with _signals_held():
+        if out.exists() or out.is_symlink():  # an earlier export: _check_target made sure
+            os.rename(out, work / "replaced")
+        if sidecar.exists() or sidecar.is_symlink():
+            os.rename(sidecar, work / "replaced.manifest.json")
+        os.rename(work / "slice", out)
+        os.rename(work / "manifest.json", sidecar)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Signals that stop a command are delivered when the block ends, not inside it."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
+    """DuckDB's whole message on one line, hints kept (catalog.errors.duckdb_message)."""
+    from catalog.errors import duckdb_message
+
+    return duckdb_message(error)

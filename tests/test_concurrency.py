@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -155,3 +156,60 @@ def test_readers_keep_working_through_a_rebuild_and_a_settings_change(
     assert leftovers == []
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM nn_groups").fetchall() == [(3000 * 16,)]
+
+
+def test_a_catalog_reached_through_a_symbolic_link_has_one_lock_and_stays_linked(
+    samples, bigger_sample, tmp_path
+):
+    """--db names a link to the catalog: writers through the link and through the real path
+    share one lock, and the new catalog replaces the real file, so the link keeps pointing at
+    the current catalog."""
+    store = tmp_path / "store"
+    store.mkdir()
+    real = store / "emm1-current.duckdb"
+    build_catalog(samples["upstream"], real, asset_root="/assets")
+    link = tmp_path / "emm1.duckdb"
+    link.symlink_to(real)
+
+    build = emm1("build", bigger_sample, "--db", link, "-q")
+    wait_for(lambda: list(tmp_path.rglob(f".*.building-{build.pid}")), "the build to start")
+    os.kill(build.pid, signal.SIGSTOP)  # hold the build mid-way, with its lock
+    try:
+        for path in (real, link):
+            assert finish(emm1("build", samples["legacy"], "--db", path, "-q")) == (
+                1,
+                f"Error: {path} is being written by emm1 process {build.pid} (lock file "
+                f"{real}.lock). Wait for it to finish, then run this again.\n",
+            )
+        assert (store / f".{real.name}.building-{build.pid}").exists()  # beside the real file
+    finally:
+        os.kill(build.pid, signal.SIGCONT)
+    code, err = finish(build)
+    assert code == 0, err
+    assert finish(emm1("config", "set", "asset_root", "/moved", "--db", link)) == (
+        0,
+        "asset_root = /moved\n",
+    )
+
+    assert link.is_symlink() and link.readlink() == real
+    assert answer_of(link)[::2] == [3000 * 16, "/moved"]  # the rebuilt and changed catalog
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["emm1.duckdb", "store"]
+    assert sorted(p.name for p in store.iterdir()) == [real.name, f"{real.name}.lock"]
+
+
+def test_config_set_through_a_symbolic_link_changes_the_real_file_and_keeps_the_link(
+    catalogs, tmp_path
+):
+    real = tmp_path / "store" / "emm1-current.duckdb"
+    real.parent.mkdir()
+    shutil.copyfile(catalogs["upstream"], real)
+    link = tmp_path / "emm1.duckdb"
+    link.symlink_to(real)
+    assert finish(emm1("config", "set", "asset_root", "/moved", "--db", link)) == (
+        0,
+        "asset_root = /moved\n",
+    )
+    assert link.is_symlink() and link.readlink() == real
+    assert answer_of(real)[2] == "/moved"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["emm1.duckdb", "store"]
+    assert sorted(p.name for p in real.parent.iterdir()) == [real.name, f"{real.name}.lock"]
