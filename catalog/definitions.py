@@ -25,7 +25,13 @@ VIEWS = (
     "file_coverage",
     "nn_groups_present",
     "triplets_present",
+    "eshot_leakage",
+    "licence_summary",
 )
+# The shape of the catalog's tables, views and macros, recorded in catalog_info by the build.
+# Bump it whenever one of them changes: a catalog of another version is refused, with the
+# command that rebuilds it, when it is opened (catalog.db.connect_read_only).
+SCHEMA_VERSION = 3
 # Table macros over the views, created last (DuckDB binds a table macro when it is created).
 TABLE_MACROS = ("nn_groups_complete", "triplets_complete")
 # Tables that `emm1 files scan` fills; the presence views read them, so they always exist.
