@@ -75,7 +75,7 @@ def main() -> None:
         if child.returncode:
             sys.exit(f"{name}: emm1 export failed ({child.returncode})")
         peak = usage.ru_maxrss  # kilobytes on Linux
-        manifest = json.loads((out / "_manifest.json").read_text())
+        manifest = json.loads(out.with_name(f"{out.name}.manifest.json").read_text())
         size = sum(f["bytes"] for f in manifest["files"])
         print(
             f"{name}: {manifest['rows']:,} rows, {len(manifest['files'])} file(s), "

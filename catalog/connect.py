@@ -13,20 +13,28 @@ from pathlib import Path
 from catalog.db import connect_read_only
 from catalog.errors import CatalogError
 
+# The SQLAlchemy dialect and the SQLAlchemy it works with, as the tests install them: duckdb-engine
+# 0.17 reflects columns only with SQLAlchemy 2.0 (Superset lists no columns with 2.1).
+SQLALCHEMY_SET = '"duckdb-engine==0.17.*" "sqlalchemy>=2.0,<2.1"'
+
 # tool -> (title, [(setting, value template)]). Templates are filled with `path` (absolute),
-# `quoted` (the path as a Python/JavaScript string literal) and `since` (oldest DuckDB).
+# `quoted` (the path as a Python/JavaScript string literal), `since` (oldest DuckDB) and
+# `sqlalchemy` (SQLALCHEMY_SET).
 TOOLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "superset": (
         "Apache Superset (SQLAlchemy dialect duckdb-engine)",
         [
-            (
-                "install",
-                'pip install "duckdb-engine==0.17.*" "duckdb>={since}" into Superset\'s Python',
-            ),
+            ("install", 'pip install {sqlalchemy} "duckdb>={since}" into Superset\'s Python'),
             ("database", "Settings > Database connections > + Database > Other"),
             ("SQLAlchemy URI", "duckdb:///{path}"),
             ("engine parameters", '{{"connect_args": {{"read_only": true}}}} (Advanced > Other)'),
             ("read-only", "yes: connect_args read_only true; leave Allow DML off"),
+            (
+                "known limits",
+                "SQL Lab and datasets work, table macros too; pandas.read_sql_table "
+                "fails through duckdb-engine (DuckDB has no REGCLASS type): use "
+                "pandas.read_sql_query",
+            ),
         ],
     ),
     "dbeaver": (
@@ -71,7 +79,11 @@ TOOLS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [
             ("install", 'pip install "duckdb>={since}"'),
             ("code", "import duckdb; con = duckdb.connect({quoted}, read_only=True)"),
-            ("SQLAlchemy URI", "duckdb:///{path} with connect_args={{'read_only': True}}"),
+            (
+                "SQLAlchemy URI",
+                "duckdb:///{path} with connect_args={{'read_only': True}} (pip install "
+                "{sqlalchemy})",
+            ),
             ("read-only", "yes: read_only=True"),
         ],
     ),
@@ -139,6 +151,11 @@ def connection_settings(db: Path, tool: str | None = None) -> str:
     else:
         title, settings = TOOLS[tool]
         lines += ["", title]
-        fill = {"path": str(db), "quoted": json.dumps(str(db)), "since": since}
+        fill = {
+            "path": str(db),
+            "quoted": json.dumps(str(db)),
+            "since": since,
+            "sqlalchemy": SQLALCHEMY_SET,
+        }
         lines += [f"  {name:<18} {value.format(**fill)}" for name, value in settings]
     return "\n".join([*lines, "", NOTES])

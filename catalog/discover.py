@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,15 +66,40 @@ def discover(data_dir: str | Path) -> Discovery:
             f"{data_dir}: no such folder. Give the folder that holds e-mm1_100m/, "
             "e-mm1_1m/ and eshot/ (upstream: datasets/), or one of them."
         )
-    parts = _find_parts(data_dir)
     files: list[DataFile] = []
     absent: list[str] = []
-    for name, folder in parts.items():
-        found, missing = _PART_FILES[name](folder)
-        for kind, table, path, extra in found:
-            files.append(_data_file(data_dir, name, kind, table, path, **extra))
-        absent.extend(_rel(data_dir, p) for p in missing)
+    try:
+        parts = _find_parts(data_dir)
+        for name, folder in parts.items():
+            found, missing = _PART_FILES[name](folder)
+            for kind, table, path, extra in found:
+                files.append(_data_file(data_dir, name, kind, table, path, **extra))
+            absent.extend(_rel(data_dir, p) for p in missing)
+    except OSError as e:
+        raise CatalogError(unreadable(e, data_dir)) from None
     return Discovery(data_dir, parts, files, absent)
+
+
+def unreadable(error: OSError, data_dir: Path) -> str:
+    """One line for a file or folder that cannot be read, named relative to `data_dir`."""
+    name = _rel(data_dir, Path(error.filename)) if error.filename else str(data_dir)
+    return (
+        f"{name} cannot be read: {error.strerror or error}. Check that it is a file (or a "
+        "folder) you may read, and that you may open the folders above it."
+    )
+
+
+def _present(path: Path) -> bool:
+    """Whether a data file is there: a file (or a link to one) is, nothing at all is not;
+    anything else at that path (a folder, a broken or looping link) raises OSError."""
+    if path.is_file():  # raises when a folder above cannot be searched
+        return True
+    if not os.path.lexists(path):
+        return False
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
+    path.stat()  # a broken or looping link: raises with the reason
+    raise OSError(errno.EINVAL, "it is not a regular file", str(path))
 
 
 def _find_parts(data_dir: Path) -> dict[str, Path]:
@@ -122,7 +149,7 @@ def _infos(folder: Path, code: str):
     found, missing = [], []
     for modality in MODALITIES:
         path = folder / "infos" / f"{modality}.csv"
-        if path.is_file():
+        if _present(path):
             found.append(("infos", f"infos_{code}_{modality}", path, {"modality": modality}))
         else:
             missing.append(path)
@@ -134,7 +161,7 @@ def _files_100m(folder: Path):
     shards = {_nn_index(p): p for p in folder.iterdir() if p.is_dir() and _nn_index(p)}
     for k in sorted(set(shards) | set(range(1, NN_SHARDS + 1))):
         path = shards.get(k, folder / f"nn_{k}") / "data_groups.csv"
-        if path.is_file():
+        if _present(path):
             found.append(("nn_shard", "nn_groups", path, {"nn_index": k}))
         else:
             missing.append(path)
@@ -148,7 +175,7 @@ def _files_1m(folder: Path):
         ("annotation_mapping.csv", "annotation_mapping", "annotation_labels"),
     ):
         path = folder / name
-        (found.append((kind, table, path, {})) if path.is_file() else missing.append(path))
+        (found.append((kind, table, path, {})) if _present(path) else missing.append(path))
     return found, missing
 
 
@@ -161,7 +188,7 @@ def _files_eshot(folder: Path):
         ("category_to_point_ids.json", "eshot_categories", "eshot_categories", "points"),
     ):
         path = folder / name
-        if path.is_file():
+        if _present(path):
             found.append((kind, table, path, {"modality": modality}))
         else:
             missing.append(path)

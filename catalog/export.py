@@ -141,6 +141,7 @@ def export_slice(
     file_size = parse_size(max_file_size) if max_file_size is not None else None
     seed = 0 if sample is not None and seed is None else seed
     out = Path(out).absolute()
+    leftovers.remove_stale(out, leftovers.EXPORT)  # what killed exports to `out` left
     _check_target(out, overwrite, names)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -148,7 +149,6 @@ def export_slice(
         raise CatalogError(
             f"cannot create the folder {out.parent}: {e.strerror}. Choose {names['another_out']}."
         ) from None
-    leftovers.remove_stale(out, leftovers.EXPORT)  # what killed exports to `out` left
     work = leftovers.work_path(out, "exporting")
     spill = leftovers.work_path(out, "spill")
     work.mkdir()
@@ -255,13 +255,9 @@ def _check_target(out: Path, overwrite: bool, names: dict[str, str]) -> None:
             f"{out} already exists. Use {names['overwrite']} to replace it, or choose "
             f"{names['another_out']}."
         )
-    earlier = out.is_dir() and not out.is_symlink()
-    if not (
-        earlier
-        and (
-            manifest_path(out).is_file() or (out / OLD_MANIFEST).is_file() or not any(out.iterdir())
-        )
-    ):
+    folder = out.is_dir() and not out.is_symlink()
+    marked = manifest_path(out).is_file() or (out / OLD_MANIFEST).is_file()
+    if not (folder and (marked or not any(out.iterdir()))):
         raise CatalogError(
             f"{out} is not an earlier export (no {manifest_path(out).name} beside it), so "
             f"{names['overwrite']} leaves it alone: choose {names['another_out']}, or remove "
@@ -293,8 +289,8 @@ def _source(con, template, params, view, where, sql, names):
 
 
 def _one_select(con: duckdb.DuckDBPyConnection, sql: str, names: dict[str, str]) -> str:
-    """`sql` without a final semicolon, once it is known to be one query: a SELECT (also WITH,
-    FROM, VALUES, DESCRIBE, SUMMARIZE) that stays one when the COPY is written around it."""
+    """`sql` without its final semicolon, once it is known to be one query: a SELECT (also
+    WITH, FROM, VALUES, DESCRIBE, SUMMARIZE) that stays one when the COPY is written around it."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as e:
@@ -306,7 +302,10 @@ def _one_select(con: duckdb.DuckDBPyConnection, sql: str, names: dict[str, str])
             f"{names['sql']} takes one SELECT statement (also WITH, FROM or VALUES), not "
             f"{found}; nothing ran."
         )
-    query = statements[0].query.strip().rstrip(";").strip()
+    query = statements[0].query.strip()
+    tokens = [start for start, kind in duckdb.tokenize(query) if kind != duckdb.token_type.comment]
+    if tokens and query[tokens[-1] :].startswith(";"):  # a final semicolon, maybe a comment
+        query = query[: tokens[-1]] + query[tokens[-1] + 1 :]
     wrapped = con.extract_statements(f"SELECT * FROM (\n{query}\n)")
     if [s.type for s in wrapped] != [duckdb.StatementType.SELECT]:
         raise CatalogError(f"{names['sql']} takes one SELECT statement; nothing ran.")

@@ -10,12 +10,16 @@ setting without a rescan.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
+import pyarrow.csv
+import pyarrow.parquet
 
 from catalog.build import default_memory_limit
 from catalog.db import connect_read_only, rewrite
@@ -23,7 +27,7 @@ from catalog.definitions import install_views
 from catalog.discover import ASSET_MODALITIES, PARTS
 from catalog.errors import CatalogError
 from catalog.listing import is_utf8, list_files, printable
-from catalog.progress import Progress, human_bytes
+from catalog.progress import Progress, count, human_bytes
 from catalog.sqltext import render, resource_text
 
 PART_NAMES = tuple(p.name for p in PARTS)
@@ -79,6 +83,8 @@ DOWNLOAD_COLUMNS = {
 }
 DOWNLOADERS = tuple(d for d in DOWNLOAD_COLUMNS if d)
 FORMATS = ("csv", "parquet")
+STDOUT = "-"  # --out - writes the download list to stdout
+BATCH_ROWS = 100_000  # rows per batch written to stdout
 SHOWN_SKIPS = 20  # skipped folders and entries a scan names one by one; the rest are counted
 
 
@@ -88,8 +94,10 @@ class LayoutFinding:
 
     modality: str
     configured: str
-    expected: int  # assets of this modality in scope (with a safe path)
+    expected: int  # files the assets of this modality in scope name (with a safe path)
     found: dict[str, int]  # folder -> files of this modality found there
+    # folder -> files found there but not in the configured folder, so counted as missing
+    elsewhere: dict[str, int] = field(default_factory=dict)
 
     @property
     def best(self) -> str | None:
@@ -111,17 +119,43 @@ class LayoutFinding:
             return None
         return f"emm1 config set layout.{self.modality} {best}"
 
+    @property
+    def split(self) -> bool:
+        """Files in the folder the layout names and others only elsewhere, or in two or more
+        folders the layout does not name."""
+        stray = [f for f, n in self.elsewhere.items() if n]
+        return bool(stray) and (self.found.get(self.configured, 0) > 0 or len(stray) > 1)
+
     def describe(self) -> str:
         counts = ", ".join(f"{f}/: {self.found.get(f, 0):,}" for f in self.candidates)
-        head = f"{self.modality}: {self.expected:,} assets; files found in {counts}"
+        head = f"{self.modality}: {count(self.expected, 'file')}; found in {counts}"
         if self.best is None:
             return f"{head}; none on disk yet"
+        if self.split:
+            return f"{head}; {self._split_advice()}"
         if self.command:
             return (
                 f"{head}; paths use {self.configured}/ but the files are in {self.best}/: "
                 f"run `{self.command}`"
             )
         return f"{head}; layout.{self.modality} = {self.configured} is right"
+
+    def _split_advice(self) -> str:
+        stray = {f: n for f, n in self.elsewhere.items() if n}
+        total = sum(stray.values())
+        where = " and ".join(f"{count(n, 'file')} only in {f}/" for f, n in stray.items())
+        if self.command is None:  # most files are where the paths point
+            fix = f"Move {'it' if total == 1 else 'them'} into {self.configured}/"
+        else:
+            fix = (
+                f"Move every {self.modality} file into {self.best}/ and run `{self.command}` "
+                f"(or every one into {self.configured}/)"
+            )
+        return (
+            f"split: paths use {self.configured}/, so the {where} "
+            f"{'counts' if total == 1 else 'count'} as missing. {fix}, then run "
+            "emm1 files scan again"
+        )
 
 
 @dataclass
@@ -135,6 +169,7 @@ class ScanReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # path, reason (the first ones)
     skipped_count: int = 0  # folders and entries the listing skipped
     asset_root: str = ""  # the catalog's asset_root setting
+    incomplete: list[tuple] = field(default_factory=list)  # reason, files, example
 
     def messages(self) -> list[str]:
         """What the user should know beyond the coverage figures."""
@@ -146,16 +181,25 @@ class ScanReport:
             )
         for reason, n, example in self.unsafe:
             lines.append(
-                f"unsafe  {n:,} assets have no safe path ({reason}), e.g. {example}; never "
-                'matched to a file. List them: emm1 sql "SELECT * FROM unsafe_assets"'
+                f"unsafe  {count(n, 'asset')} {'has' if n == 1 else 'have'} no safe path "
+                f"({reason}), e.g. {example}; never matched to a file. List them: "
+                'emm1 sql "SELECT * FROM unsafe_assets"'
+            )
+        for reason, n, example in self.incomplete:
+            lines.append(
+                f"incomplete {count(n, 'file')}: {reason}, e.g. {example}; not counted as "
+                "present, so `emm1 files missing` lists them to download again. List them: "
+                'emm1 sql "SELECT * FROM incomplete_files"'
             )
         shown = sorted(self.skipped)[:SHOWN_SKIPS]
         lines.extend(f"skipped {path}: {reason}" for path, reason in shown)
         if self.skipped_count:
             more = self.skipped_count - len(shown)
+            skipped = count(self.skipped_count, "folder or entry", "folders and entries")
+            them = "it" if self.skipped_count == 1 else "them"
             lines.append(
-                f"warning {self.skipped_count:,} folders and entries skipped"
-                f"{f' ({more:,} not shown)' if more else ''}; files in them count as missing"
+                f"warning {skipped} skipped{f' ({more:,} not shown)' if more else ''}; files "
+                f"in {them} count as missing"
             )
         return lines
 
@@ -213,7 +257,7 @@ def scan_files(
         folders = {settings.get(f"layout.{m}", m) for m in scope["modalities"]}
         folders |= {f for m in scope["modalities"] for f in CANDIDATE_FOLDERS[m]}
     listing = list_files(root, save_folders, folders, progress, follow_links)
-    progress.start(f"matching {listing.count:,} files against the catalog")
+    progress.start(f"matching {count(listing.count, 'file')} against the catalog")
     try:
         with rewrite(db) as con:
             con.execute("SET memory_limit = ?", [default_memory_limit()])
@@ -222,8 +266,10 @@ def scan_files(
             con.register("listing_files", listing.files)
             con.register("listing_dirs", listing.dirs)
             con.execute(_sql("forget_files.sql"), scope)
+            con.execute(_sql("forget_incomplete.sql"), scope)
             con.execute(_sql("forget_scans.sql"), scope)
-            con.execute(_sql("match_files.sql"), scope)
+            con.execute(_sql("match_files.sql"), {**scope, "root": str(root)})
+            con.execute(_sql("store_matches.sql"))
             seconds = time.perf_counter() - started
             con.execute(
                 _sql("record_scan.sql"),
@@ -240,9 +286,11 @@ def scan_files(
             coverage = con.execute(_sql("coverage_report.sql"), scope).fetchall()
             layout = _layout(con.execute(_sql("layout_report.sql"), scope).fetchall(), settings)
             unsafe = con.execute(_sql("unsafe_report.sql"), scope).fetchall()
+            incomplete = con.execute(_sql("incomplete_report.sql"), scope).fetchall()
     except (OSError, duckdb.Error) as e:
         raise CatalogError(_not_stored(db, e)) from None
-    progress.done(f"{sum(r[3] for r in coverage if r[1] == '(all)'):,} assets present")
+    present = sum(r[3] for r in coverage if r[1] == "(all)")
+    progress.done(f"{count(present, 'asset')} present")
     return ScanReport(
         root=root,
         files_listed=listing.count,
@@ -253,6 +301,7 @@ def scan_files(
         skipped=listing.skipped,
         skipped_count=listing.skipped_count,
         asset_root=settings["asset_root"],
+        incomplete=incomplete,
     )
 
 
@@ -295,13 +344,14 @@ def _not_stored(db: Path, error: Exception) -> str:
 def _layout(rows: list[tuple], settings: dict[str, str]) -> list[LayoutFinding]:
     """LayoutFindings from the per-(modality, folder) counts of layout_report.sql."""
     findings: dict[str, LayoutFinding] = {}
-    for modality, expected, folder, files in rows:
+    for modality, expected, folder, files, not_in_layout in rows:
         finding = findings.setdefault(
             modality,
             LayoutFinding(modality, settings.get(f"layout.{modality}", modality), expected, {}),
         )
         if folder is not None:
             finding.found[folder] = files
+            finding.elsewhere[folder] = not_in_layout
     return list(findings.values())
 
 
@@ -313,9 +363,12 @@ def write_missing(
     modalities=None,
     sources=None,
     downloader: str | None = None,
+    stdout: TextIO | None = None,
 ) -> int:
-    """Write the assets still to download (assets_missing) to `out` as CSV or Parquet, with the
-    columns their downloader needs. Returns the number of rows written."""
+    """Write the files still to download (assets_missing, one row per file) to `out` as CSV or
+    Parquet, with the columns their downloader needs; the folders above `out` are created. `out`
+    "-" writes to `stdout` (default: sys.stdout); Parquet only when that is not a terminal.
+    Returns the number of rows written."""
     if fmt not in FORMATS:
         raise CatalogError(f"unknown format {fmt!r}. Formats: {', '.join(FORMATS)}.")
     if downloader is not None and downloader not in DOWNLOADERS:
@@ -323,15 +376,20 @@ def write_missing(
             f"unknown downloader {downloader!r}. Downloaders: {', '.join(DOWNLOADERS)}."
         )
     scope = _scope(parts, modalities)
-    out = Path(out).absolute()
-    if not out.parent.is_dir():
-        raise CatalogError(f"{out.parent}: no such folder for --out.")
+    stream = (stdout or sys.stdout) if str(out) == STDOUT else None
+    if stream is not None and fmt == "parquet" and stream.isatty():
+        raise CatalogError(
+            "Parquet is binary, not for a terminal: redirect stdout to a file "
+            "(--out - > missing.parquet), or give --out a file name."
+        )
+    target = None if stream is not None else Path(out).absolute()
     sql = render(
         "catalog",
         "disk/missing.sql.j2",
         columns=DOWNLOAD_COLUMNS[downloader],
-        out=str(out),
+        out=str(target) if target else None,
         fmt=fmt,
+        text=target is None and fmt == "csv",
     )
     params = {
         **scope,
@@ -345,10 +403,46 @@ def write_missing(
                 f"{db}: no scan of these parts and modalities yet, so nothing is known to be "
                 "missing. Run `emm1 files scan` first."
             )
+        if target is not None:
+            _make_folder(target.parent)
         try:
+            if stream is not None:
+                return _write_stream(con.sql(sql, params=params), fmt, stream)
             (rows,) = con.execute(sql, params).fetchall()[0]
         except duckdb.Error as e:
-            raise CatalogError(f"cannot write {out}: {str(e).splitlines()[0]}") from None
+            where = "stdout" if stream is not None else str(target)
+            raise CatalogError(f"cannot write {where}: {str(e).splitlines()[0]}") from None
+    return rows
+
+
+def _make_folder(folder: Path) -> None:
+    """Create `folder` and the folders above it for --out, or say why that cannot be done."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CatalogError(
+            f"{folder}: cannot create this folder for --out ({e.strerror}). Give --out a path "
+            "in a folder you can write to."
+        ) from None
+
+
+def _write_stream(rel: duckdb.DuckDBPyRelation, fmt: str, stream: TextIO) -> int:
+    """Stream `rel` to the binary side of `stream` as CSV with a header (`rel` gives text) or
+    Parquet (zstd), batch by batch; returns the rows written."""
+    reader = rel.to_arrow_reader(BATCH_ROWS)
+    stream.flush()
+    sink = stream.buffer
+    if fmt == "csv":
+        options = pyarrow.csv.WriteOptions(include_header=True, quoting_style="needed")
+        writer = pyarrow.csv.CSVWriter(sink, reader.schema, write_options=options)
+    else:
+        writer = pyarrow.parquet.ParquetWriter(sink, reader.schema, compression="zstd")
+    rows = 0
+    with writer:
+        for batch in reader:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    sink.flush()
     return rows
 
 
@@ -364,26 +458,34 @@ def _scanned(con: duckdb.DuckDBPyConnection, scope: dict) -> bool:
 
 
 def describe_scan(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Lines for `emm1 info`: the last scan's coverage and the assets with no safe path."""
+    """Lines for `emm1 info`: the last scan's coverage, counting each file once, the files it
+    found empty or partly downloaded, and the assets with no safe path."""
     if not _has_scan_tables(con):
         return []
-    lines = [f"files        {line}" for line in _scan_summary(con)]
+    lines = _scan_summary(con)
     unsafe = con.execute("SELECT count(*) FROM unsafe_assets").fetchall()[0][0]
     if unsafe:
         lines.append(
-            f"unsafe       {unsafe:,} assets have an absolute or '..' save_folder/file_name and "
-            "no path (SELECT * FROM unsafe_assets)"
+            f"unsafe       {count(unsafe, 'asset')} {'has' if unsafe == 1 else 'have'} an "
+            "absolute or '..' save_folder/file_name and no path (SELECT * FROM unsafe_assets)"
         )
     return lines
 
 
 def _scan_summary(con: duckdb.DuckDBPyConnection) -> list[str]:
     row = con.execute(_sql("scan_summary.sql")).fetchall()[0]
-    scanned_at, root, present, expected, nbytes = row
+    scanned_at, root, present, expected, nbytes, incomplete = row
     if scanned_at is None:
-        return ["not scanned yet (emm1 files scan)"]
+        return ["files        not scanned yet (emm1 files scan)"]
     share = 100.0 * present / expected if expected else 0.0
-    return [
-        f"{present:,} of {expected:,} scanned assets on disk ({share:.1f} %, "
-        f"{human_bytes(nbytes or 0)}), scanned {scanned_at:%Y-%m-%d %H:%M} UTC in {root}"
+    lines = [
+        f"files        {present:,} of {count(expected, 'file')} of the scanned assets on disk "
+        f"({share:.1f} %, {human_bytes(nbytes or 0)}; a file two parts share counts once), "
+        f"scanned {scanned_at:%Y-%m-%d %H:%M} UTC in {root}"
     ]
+    if incomplete:
+        lines.append(
+            f"incomplete   {count(incomplete, 'file')} empty or partly downloaded, counted as "
+            "missing (SELECT * FROM incomplete_files)"
+        )
+    return lines

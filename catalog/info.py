@@ -7,7 +7,7 @@ from pathlib import Path
 from catalog.db import connect_read_only, first_row
 from catalog.discover import NN_SHARDS, PARTS, lfs_pull_command
 from catalog.files import describe_scan
-from catalog.progress import human_bytes
+from catalog.progress import count, human_bytes
 from catalog.sqltext import resource_text
 
 
@@ -40,7 +40,8 @@ def describe(db: Path) -> str:
             if len(shards) < NN_SHARDS
             else ""
         ),
-        f"ingested     {files[0]} files, {human_bytes(files[1] or 0)}, {files[2] or 0:,} rows",
+        f"ingested     {count(files[0], 'file')}, {human_bytes(files[1] or 0)}, "
+        f"{count(files[2] or 0, 'row')}",
         "settings     " + ", ".join(f"{k}={v}" for k, v in settings.items()),
         *on_disk,
         "",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from catalog.progress import Progress
+from catalog.progress import Progress, count
 
 BATCH_FILES = 1 << 20  # files per Arrow batch of the listing
 KEPT_SKIPS = 1000  # skipped folders and entries kept with their reason; beyond, only counted
@@ -300,5 +300,5 @@ def list_files(
         for folder in lister.folders(base, folders):
             progress.start(f"listing {save_folder}/{folder}/")
             n = lister.walk(os.path.join(base, folder), save_folder, folder)
-            progress.done(f"{n:,} files")
+            progress.done(count(n, "file"))
     return lister.finish()

@@ -15,6 +15,12 @@ def human_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """`n` and the noun that fits it: count(1, "file") is '1 file', count(2_000, "file")
+    '2,000 files'; `many` where the plural is not `one` + s."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 class Progress:
     """Step-by-step progress. Silent when disabled (not a terminal, or --quiet)."""
 

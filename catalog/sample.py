@@ -33,6 +33,7 @@ FULL_CAPTIONS = 6_706_765
 # (image.csv 613 MB, video.csv 458 MB, audio.csv 238 MB, points.csv 59 MB at scale 1.0).
 ASSETS_PER_CAPTION = {"image": 1.03, "audio": 0.42, "video": 0.84, "points": 0.08}
 ANNOTATION_LABELS = [(1, "Good Match"), (2, "Partial Match"), (3, "Bad (No) Match")]
+DEFAULT_CAPTIONS = 200  # rows of each nn shard when no size is asked for
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class SampleSizes:
     eshot: int  # samples per modality
     eshot_categories: int
     caption_padding: int  # longer captions with a larger value
+
+    @classmethod
+    def chosen(cls, captions: int | None, scale: float | None) -> SampleSizes:
+        """The sizes `emm1 sample` was asked for: --captions or --scale (DEFAULT_CAPTIONS
+        when neither is given); both at once is refused."""
+        if captions is not None and scale is not None:
+            raise CatalogError(
+                f"--captions {captions} and --scale {scale} both set the sample's size: give "
+                "one of them."
+            )
+        if scale is not None:
+            return cls.for_scale(scale)
+        return cls.for_captions(DEFAULT_CAPTIONS if captions is None else captions)
 
     @classmethod
     def for_scale(cls, scale: float) -> SampleSizes:
@@ -72,7 +86,7 @@ class SampleSizes:
 
 def generate_sample(
     out: str | os.PathLike,
-    captions: int = 200,
+    captions: int = DEFAULT_CAPTIONS,
     layout: str = "upstream",
     seed: int = 0,
     progress: Progress | None = None,

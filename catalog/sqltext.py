@@ -47,6 +47,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@cache
+def _template(package: str, name: str) -> jinja2.Template:
+    """A jinja SQL file, compiled once per process (compiling costs milliseconds a call)."""
+    return _environment().from_string(resource_text(package, name))
+
+
 def render(package: str, name: str, **context: object) -> str:
     """Render a jinja SQL file from `package`. Only names go in; values are bound at execute."""
-    return _environment().from_string(resource_text(package, name)).render(**context)
+    return _template(package, name).render(**context)

@@ -23,7 +23,7 @@ def describe_one(name: str) -> str:
     values = t.values(t.example)
     example_args = " ".join(f"-p {k} {shlex.quote(v)}" for k, v in t.example.items())
     sql, _ = t.render(values, "bind")
-    lines = [f"{t.name}: {t.title}", "", t.description, "", "parameters:"]
+    lines = [f"{t.name}: {t.title}", "", t.description, t.order_text(), "", "parameters:"]
     lines += [f"  {p.describe()}" for p in t.params] or ["  (none)"]
     lines += [
         "",
@@ -46,13 +46,16 @@ def readme_section() -> str:
     for t in templates().values():
         values = t.values(t.example)
         args = "".join(f" -p {k} {shlex.quote(v)}" for k, v in t.example.items())
-        out += [f"#### {t.name}: {t.title}", "", t.description, ""]
+        out += [f"#### {t.name}: {t.title}", "", t.description, "", t.order_text(), ""]
         if t.params:
             out += ["| parameter | type | allowed | default | meaning |", "|---|---|---|---|---|"]
             for p in t.params:
-                default = (
-                    "required" if p.required else ("(none)" if p.default is None else p.default)
-                )
+                if p.required:
+                    default = "required"
+                elif p.type == "flag":
+                    default = "no"
+                else:
+                    default = "(none)" if p.default is None else p.default
                 out.append(f"| `{p.name}` | {p.type} | {p.allowed_text()} | {default} | {p.help} |")
             out.append("")
         out += [

@@ -1,5 +1,5 @@
-"""Query templates: one sql/<name>.sql.j2 per query, its title, description and parameters
-declared in a TOML header beside the SQL.
+"""Query templates: one sql/<name>.sql.j2 per query, its title, description, row order and
+parameters declared in a TOML header beside the SQL.
 
 A template file starts with a jinja comment holding TOML, then the SQL:
 
@@ -7,15 +7,24 @@ A template file starts with a jinja comment holding TOML, then the SQL:
     title = "..."
     description = "..."
     example = { k = "1..4" }
+    order = ["encord_text_id", "nn_index"]
     [[params]]
     name = "k"  type = "range"  min = 1  max = 16  default = "1"  help = "..."
     #}
     SELECT ... WHERE g.nn_index BETWEEN {{ bind('k_min') }} AND {{ bind('k_max') }}
+    {{ checks() }}
+    {{ order_by() }}
 
 Parameter types: `int` (min, max), `range` (a whole number or `lo..hi`; binds `<name>_min` and
 `<name>_max`), `choice` (one of `allowed`), `choices` (a comma-separated subset of `allowed`),
-`text` (any string). A parameter has a `default`, or `optional = true` (default NULL), or is
-required.
+`flag` (yes or no, also true or false, or a Python bool; no is the same as not given), `text`
+(any string). A parameter has a `default`, or `optional = true` (default NULL; a flag always
+is), or is required. `switch = true` marks a flag or choice that changes the query's shape (an
+ORDER BY or none): a macro holds one body per value of it.
+
+`order` names the output columns the rows are sorted by, which every template documents; `{p}`
+in a name stands for the value of choice `p` (`{modality_1}_id`). A parameter named `order_by`
+whose value is `none` turns the sorting off.
 
 The SQL sees only helpers, never raw values, so the same text renders three ways: with bound
 `$name` placeholders (`emm1 query`), with values inlined as quoted literals (`emm1 render`) and as
@@ -23,18 +32,26 @@ the body of a DuckDB table macro (the build), where values are the macro's param
 
 - `bind(sql_name)`: the value as `$name`, a literal, or the macro parameter `name`.
 - `{%- call when(name) %}clause{% endcall %}`: a line `AND (clause)` when the value is given,
-  nothing otherwise; in a macro, `AND (name IS NULL OR (clause))`.
+  nothing otherwise; in a macro, `AND (name IS NULL OR (clause))`. `when(name, 'QUALIFY')`
+  does the same with a clause over a window.
 - `choose(name, if_given, otherwise)`: SQL `if_given` when the value is given, `otherwise` when
   not; in a macro, `CASE WHEN name IS NOT NULL THEN (if_given) ELSE (otherwise) END`, which
   DuckDB folds, since a macro's arguments are constants.
+- `given(name)`: whether the value is given (never, in a macro's body, except for a switch).
 - `chosen(name)`: the chosen values of a `choices` parameter (in a macro: all of them; the macro
-  then keeps only the chosen columns, see `column_groups`).
+  then keeps only the chosen columns, see `column_groups`); `allowed(name)`: all of them.
 - `each(name, 'AND'|'OR', pattern)`: `pattern` (with `{}` for the value) joined over the chosen
   values; in a macro each term is guarded by whether its value is chosen.
+- `column(name, pattern)`: the output column named after a choice's value (`'{}_id'`).
+- `{%- call check(name) %}query{% endcall %}`: a check of a given value against the catalog, a
+  query giving one row, `bad` and `message`; `checks()`, which every template calls before its
+  ORDER BY, raises DuckDB's error(message) when `bad` (catalog.template_sql).
+- `order_by()`: ORDER BY the declared `order`, or nothing when `order_by` is none.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -43,11 +60,13 @@ from functools import cache
 
 from catalog.errors import CatalogError
 from catalog.sqltext import literal, render, resource_names, resource_text
+from catalog.template_sql import ORDER_PARAM, UNORDERED, Context, sql_value, switch_guard
 
 PACKAGE = "catalog.sql"
 SUFFIX = ".sql.j2"
-TYPES = ("int", "range", "choice", "choices", "text")
-MODES = ("bind", "inline", "macro")
+TYPES = ("int", "range", "choice", "choices", "flag", "text")
+FLAG_YES = ("yes", "true")
+FLAG_NO = ("no", "false")
 _REQUIRED = object()
 _HEADER = re.compile(r"\A\s*\{#(?P<toml>.*?)#\}", re.DOTALL)
 
@@ -63,6 +82,10 @@ class Param:
     default: object = _REQUIRED
     # For `choices`: the output columns that belong to each value, e.g. "encord_{}_id".
     column_groups: tuple[str, ...] = ()
+    # A flag or choice that changes the query's shape: a macro holds one body per value.
+    switch: bool = False
+    # Another parameter this one must not equal (two columns would have the same name).
+    differs_from: str | None = None
 
     @property
     def required(self) -> bool:
@@ -73,6 +96,8 @@ class Param:
         return (f"{self.name}_min", f"{self.name}_max") if self.type == "range" else (self.name,)
 
     def allowed_text(self) -> str:
+        if self.type == "flag":
+            return "yes or no (also true, false)"
         if self.type in ("choice", "choices"):
             return ", ".join(self.allowed)
         if self.type in ("int", "range"):
@@ -84,6 +109,8 @@ class Param:
         allowed = "" if self.type == "text" else " " + self.allowed_text()
         if self.required:
             default = "required"
+        elif self.type == "flag":
+            default = "default no"
         elif self.default is None:
             default = "optional"
         else:
@@ -111,6 +138,13 @@ class Param:
             if not isinstance(raw, str):
                 raise CatalogError(f"{where}: {raw!r} is not text.")
             return raw
+        if self.type == "flag":
+            word = raw.strip().lower() if isinstance(raw, str) else raw
+            if word is True or word in FLAG_YES:
+                return "yes"
+            if word is False or word in FLAG_NO:
+                return None  # no is the same as not given
+            raise CatalogError(f"{where}: {raw!r} is not allowed. Allowed: {self.allowed_text()}.")
         if self.type == "int":
             n = _whole(raw)
             if n is None or not self.min <= n <= self.max:
@@ -148,6 +182,10 @@ class Param:
             return {f"{self.name}_min": lo, f"{self.name}_max": hi}
         return {self.name: list(value) if self.type == "choices" else value}
 
+    def switch_values(self) -> tuple:
+        """The values a switch's macro bodies are made for."""
+        return ("yes", None) if self.type == "flag" else self.allowed
+
 
 @dataclass(frozen=True)
 class Template:
@@ -155,6 +193,7 @@ class Template:
     title: str
     description: str
     params: tuple[Param, ...]
+    order: tuple[str, ...]
     example: dict[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
@@ -177,31 +216,43 @@ class Template:
                 out[p.name] = p.parse(p.default, self.name) if p.default is not None else None
             else:
                 out[p.name] = p.parse(given, self.name)
+        for p in self.params:
+            if p.differs_from and out[p.name] is not None and out[p.name] == out[p.differs_from]:
+                raise CatalogError(
+                    f"parameter {p.name} of {self.name}: {out[p.name]!r} is {p.differs_from} "
+                    "too. Give two different values."
+                )
         return out
 
     def render(self, values: Mapping[str, object], mode: str = "bind"):
         """(sql, bound values) for parsed `values`; in inline and macro modes nothing is bound."""
-        ctx = _Context(self, values, mode)
-        sql = render(
-            PACKAGE,
-            self.name + SUFFIX,
-            bind=ctx.bind,
-            when=ctx.when,
-            given=ctx.given,
-            choose=ctx.choose,
-            chosen=ctx.chosen,
-            each=ctx.each,
-        )
+        ctx = Context(self, values, mode)
+        sql = render(PACKAGE, self.name + SUFFIX, **ctx.helpers())
+        if not ctx.checked:
+            raise ValueError(f"{self.name}{SUFFIX} never calls checks()")
         sql = _HEADER.sub("", sql, count=1).strip().rstrip(";")
         return sql, ctx.used
 
-    def macro_sql(self) -> str:
-        """CREATE MACRO ... AS TABLE with the template's body, and its comment."""
+    def macro_body(self) -> str:
+        """The SQL of the table macro: the template with its parameters as the macro's. A switch
+        gives one body per value, each running only under its own value (DuckDB drops the
+        others as it plans a call)."""
         values = {p.name: p.allowed if p.type == "choices" else None for p in self.params}
-        body, _ = self.render(values, "macro")
+        switches = [p for p in self.params if p.switch]
+        bodies = []
+        for combination in itertools.product(*(p.switch_values() for p in switches)):
+            fixed = dict(zip((p.name for p in switches), combination, strict=True))
+            body, _ = self.render({**values, **fixed}, "macro")
+            guard = " AND ".join(switch_guard(p, fixed[p.name]) for p in switches)
+            bodies.append(f"SELECT * FROM (\n{body}\n) WHERE {guard}" if switches else body)
+        body = "\nUNION ALL\n".join(bodies)
         keep = [self._column_filter(p) for p in self.params if p.column_groups]
         if keep:
             body = f"SELECT COLUMNS(lambda c: {' AND '.join(keep)}) FROM (\n{body}\n)"
+        return body
+
+    def macro_sql(self) -> str:
+        """CREATE MACRO ... AS TABLE with the template's body, and its comment."""
         required = [n for p in self.params if p.required for n in p.sql_names]
         optional = []
         for p in self.params:
@@ -211,15 +262,25 @@ class Template:
                 defaults = dict.fromkeys(p.sql_names)
             else:
                 defaults = p.bound(p.parse(p.default, self.name))
-            optional += [f"{n} := {_sql_value(v)}" for n, v in defaults.items()]
+            optional += [f"{n} := {sql_value(v)}" for n, v in defaults.items()]
         signature = ", ".join(required + optional)
-        comment = f"{self.title}. {self.description} Parameters: " + "; ".join(
-            p.describe() for p in self.params
-        )
         return (
-            f"CREATE OR REPLACE MACRO {self.name}({signature}) AS TABLE\n{body};\n"
-            f"COMMENT ON MACRO TABLE {self.name} IS {literal(comment)};\n"
+            f"CREATE OR REPLACE MACRO {self.name}({signature}) AS TABLE\n{self.macro_body()};\n"
+            f"COMMENT ON MACRO TABLE {self.name} IS {literal(self.comment())};\n"
         )
+
+    def comment(self) -> str:
+        """The macro's comment: title, description, parameters and the order of the rows."""
+        params = "; ".join(p.describe() for p in self.params)
+        return f"{self.title}. {self.description} Parameters: {params} {self.order_text()}"
+
+    def order_text(self) -> str:
+        """The declared order, for people."""
+        keys = ", ".join(re.sub(r"\{(\w+)\}", r"<\1>", k) for k in self.order)
+        text = f"Rows are ordered by {keys}"
+        if any(p.name == ORDER_PARAM for p in self.params):
+            text += f" (-p {ORDER_PARAM} {UNORDERED}: unordered)"
+        return text + "."
 
     def macro_call(self, values: Mapping[str, object]) -> str:
         """`SELECT * FROM name(...)`: the table macro called with parsed `values`."""
@@ -227,7 +288,7 @@ class Template:
         for p in self.params:
             bound = p.bound(values[p.name]) if values[p.name] is not None else {}
             for n, v in bound.items():
-                args.append(_sql_value(v) if p.required else f"{n} := {_sql_value(v)}")
+                args.append(sql_value(v) if p.required else f"{n} := {sql_value(v)}")
         return f"SELECT * FROM {self.name}({', '.join(args)})"
 
     def _column_filter(self, p: Param) -> str:
@@ -237,69 +298,6 @@ class Template:
             cols = ", ".join(literal(g.replace("{}", v)) for g in p.column_groups)
             terms.append(f"(list_contains({p.name}, {literal(v)}) OR c NOT IN ({cols}))")
         return " AND ".join(terms)
-
-
-class _Context:
-    """The helpers a template body calls; they record which bound values the SQL uses."""
-
-    def __init__(self, template: Template, values: Mapping[str, object], mode: str):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}")
-        self.t = template
-        self.values = values
-        self.mode = mode
-        self.flat = {}
-        for p in template.params:
-            if values[p.name] is None:
-                self.flat.update({n: None for n in p.sql_names})
-            else:
-                self.flat.update(p.bound(values[p.name]))
-        self.used: dict[str, object] = {}
-
-    def bind(self, sql_name: str) -> str:
-        if sql_name not in self.flat:
-            raise KeyError(f"{self.t.name}: bind({sql_name!r}) names no parameter")
-        if self.mode == "macro":
-            return sql_name
-        if self.mode == "inline":
-            return _sql_value(self.flat[sql_name])
-        self.used[sql_name] = self.flat[sql_name]
-        return "$" + sql_name
-
-    def when(self, name: str, caller) -> str:
-        p = self.t.param(name)
-        if self.mode == "macro":
-            return f"\nAND ({p.sql_names[0]} IS NULL OR ({caller().strip()}))"
-        return f"\nAND ({caller().strip()})" if self.values[name] is not None else ""
-
-    def given(self, name: str) -> bool:
-        """Whether `name` has a value, so the SQL may take a shape for it. Always False for a
-        macro: its one body serves every call, with or without the value."""
-        self.t.param(name)
-        return self.mode != "macro" and self.values[name] is not None
-
-    def choose(self, name: str, if_given: str, otherwise: str) -> str:
-        p = self.t.param(name)
-        if self.mode == "macro":
-            return (
-                f"CASE WHEN {p.sql_names[0]} IS NOT NULL THEN ({if_given}) ELSE ({otherwise}) END"
-            )
-        return if_given if self.values[name] is not None else otherwise
-
-    def chosen(self, name: str) -> tuple[str, ...]:
-        return tuple(self.values[name])
-
-    def each(self, name: str, joiner: str, pattern: str) -> str:
-        if joiner not in ("AND", "OR"):
-            raise ValueError("joiner is AND or OR")
-        terms = []
-        for v in self.chosen(name):
-            term = pattern.replace("{}", v)
-            if self.mode == "macro":
-                guard = f"list_contains({name}, {literal(v)})"
-                term = f"(NOT {guard} OR {term})" if joiner == "AND" else f"({guard} AND {term})"
-            terms.append(term)
-        return "(" + f" {joiner} ".join(terms) + ")"
 
 
 def _whole(raw) -> int | None:
@@ -325,30 +323,15 @@ def _range(raw) -> tuple[int, int] | None:
     return bounds
 
 
-def _sql_value(value) -> str:
-    """A parsed value as SQL text: the one place values are inlined (render and macros)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        raise TypeError("no boolean parameters")
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, str):
-        return literal(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_sql_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as SQL")
-
-
 def _param(spec: dict, template: str) -> Param:
     kind = spec.get("type")
     if kind not in TYPES:
         raise ValueError(f"{template}: parameter {spec.get('name')}: type must be one of {TYPES}")
-    if spec.get("optional"):
+    if spec.get("optional") or kind == "flag":
         default = None
     else:
         default = spec.get("default", _REQUIRED)
-    return Param(
+    param = Param(
         name=spec["name"],
         type=kind,
         help=spec["help"],
@@ -357,7 +340,14 @@ def _param(spec: dict, template: str) -> Param:
         max=spec.get("max"),
         default=default,
         column_groups=tuple(spec.get("column_groups", ())),
+        switch=spec.get("switch", False),
+        differs_from=spec.get("differs_from"),
     )
+    if param.switch and not (kind == "flag" or (kind == "choice" and default in param.allowed)):
+        raise ValueError(
+            f"{template}: switch {param.name} must be a flag or a choice with a default"
+        )
+    return param
 
 
 def parse_template(name: str, text: str) -> Template:
@@ -372,11 +362,14 @@ def parse_template(name: str, text: str) -> Template:
         title=head["title"],
         description=head["description"],
         params=params,
+        order=tuple(head["order"]),
         example=dict(head.get("example", {})),
     )
     for p in params:  # defaults must be valid values themselves
         if not p.required and p.default is not None:
             p.parse(p.default, name)
+    if "{" in template.order[0]:
+        raise ValueError(f"{name}: the first order column must be a plain name (checks use it)")
     return template
 
 

@@ -183,3 +183,31 @@ def assets(data: Path) -> list[dict[str, str]]:
         for r in read_csv(eshot / name):
             out.append({**r, "part": "eshot", "modality": m, "asset_id": int(r[id_col])})
     return out
+
+
+def eshot_leakage(data: Path) -> list[tuple]:
+    """(eshot_modality, eshot_id, part, modality, asset_id) for every EShot sample and each
+    E-MM1:100M or E-MM1:1M item with the same YouTube clip (same youtube_id, ranges overlapping;
+    an empty start or end leaves a range open on that side) or the same 3D object (file_id)."""
+    eshot = part_dir(data, "eshot")
+
+    def span(row: dict[str, str]) -> tuple[float, float]:
+        start, end = row.get("start_time") or "", row.get("end_time") or ""
+        return (float(start) if start else float("-inf"), float(end) if end else float("inf"))
+
+    out = []
+    for part in ("e-mm1_100m", "e-mm1_1m"):
+        for modality in ("audio", "video"):
+            for asset_id, row in infos(data, part, modality).items():
+                if not row.get("youtube_id"):
+                    continue
+                lo, hi = span(row)
+                for e in read_csv(eshot / "eshot_audio_info.csv"):
+                    e_lo, e_hi = span(e)
+                    if e["youtube_id"] == row["youtube_id"] and lo < e_hi and e_lo < hi:
+                        out.append(("audio", int(e["eshot_audio_id"]), part, modality, asset_id))
+        for asset_id, row in infos(data, part, "points").items():
+            for e in read_csv(eshot / "eshot_points_info.csv"):
+                if row.get("file_id") and e["file_id"] == row["file_id"]:
+                    out.append(("points", int(e["eshot_point_id"]), part, "points", asset_id))
+    return out

@@ -106,13 +106,15 @@ def test_malformed_value_fails_with_file_record_column_value_and_keeps_old_catal
     result = run("build", data_copy, "--db", db)
     assert result.exit_code == 1
     rel = f"{part_folder(data_copy, '100m').name}/infos/image.csv"
-    assert result.stderr.startswith(
+    assert result.stderr == (
         f"Error: {rel}, record 5 (the header is record 1): column encord_image_id: "
-        "'12x4' is not a valid integer.\n  the record: 12x4,COCO,CC BY 4.0,1,000000004.jpg,shared"
+        "'12x4' is not a plain decimal id. Write ids with the digits 0-9 only (no sign, space, "
+        "point, exponent, 0x or _).\n"
     )
     assert "Traceback" not in result.output
     assert digest(db) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "emm1.duckdb", "emm1.duckdb.lock"]
+    # nothing beside the catalog, not even an empty lock file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "emm1.duckdb"]
 
 
 def test_record_numbers_count_records_not_lines(data_copy, tmp_path, layout):
@@ -143,7 +145,7 @@ def test_wrong_field_count_is_named(data_copy, tmp_path, layout):
     with pytest.raises(
         CatalogError,
         match=r"nn_2/data_groups.csv, record 4 \(the header is record 1\): "
-        r"expected 6 fields, found 3\.\n  the record: 1,2,3",
+        r"expected 6 fields, found 3: '1,2,3'\.$",
     ):
         build_catalog(data_copy, tmp_path / "c.duckdb")
 
@@ -200,8 +202,8 @@ def test_duplicate_ids_in_infos_are_refused(data_copy, tmp_path, layout):
     audio.write_text("\n".join(lines))
     with pytest.raises(
         CatalogError,
-        match=r"infos/audio.csv: encord_audio_id must be unique .* "
-        r"repeat: 1 \(2 times\)",
+        match=r"infos/audio.csv, records 2 and 4 \(the header is record 1\): column "
+        r"encord_audio_id: 1 appears 2 times\. Ids must be unique within a part and modality",
     ):
         build_catalog(data_copy, tmp_path / "c.duckdb")
 
@@ -222,17 +224,30 @@ def test_a_folder_without_e_mm1_is_refused(tmp_path):
     assert result.stderr.startswith(f"Error: {tmp_path} holds no E-MM1 part: expected e-mm1_100m/")
 
 
-def test_asset_root_precedence_flag_then_environment_then_data_dir(samples, tmp_path):
+def test_asset_root_precedence_flag_then_environment_then_stored_then_data_dir(samples, tmp_path):
     data = samples["upstream"]
     db = tmp_path / "c.duckdb"
     root = "SELECT value FROM settings WHERE key = 'asset_root'"
-    run("build", data, "--db", db, env={"ROOT_DATA_PATH": "/from/env"})
-    assert scalar(db, root) == "/from/env"
-    run(
-        "build", data, "--db", db, "--asset-root", "/from/flag", env={"ROOT_DATA_PATH": "/from/env"}
+
+    def build(*args, env=None):
+        result = run("build", data, "--db", db, *args, env=env)
+        assert result.exit_code == 0, result.stderr
+        summary = result.stderr.splitlines()[0]
+        assert summary.startswith(f"built {db}: 32 files, ")
+        return summary[summary.index("; asset root ") + 2 :]
+
+    assert build() == f"asset root {data} (the data folder, by default)"
+    assert scalar(db, root) == str(data)
+    env = {"ROOT_DATA_PATH": "/from/env"}
+    assert build(env=env) == "asset root /from/env (from $ROOT_DATA_PATH)"
+    assert (
+        build("--asset-root", "/from/flag", env=env) == "asset root /from/flag (from --asset-root)"
     )
     assert scalar(db, root) == "/from/flag"
-    run("build", data, "--db", db)
+    # a rebuild without either keeps the root the catalog stores
+    assert build() == "asset root /from/flag (kept from the catalog it replaces)"
+    assert build(env=env) == "asset root /from/env (from $ROOT_DATA_PATH)"
+    assert build("--reset-settings") == f"asset root {data} (the data folder, by default)"
     assert scalar(db, root) == str(data)
 
 

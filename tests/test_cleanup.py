@@ -132,7 +132,7 @@ def test_a_build_killed_outright_changes_nothing_and_the_next_build_removes_its_
     assert code == 0, err
     assert err.splitlines()[:3] == removed(left, build.pid, "build")
     assert err.splitlines()[3].startswith(f"built {target}: ")
-    assert listing(folder) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(folder) == ["emm1.duckdb"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
@@ -145,7 +145,7 @@ def test_ctrl_c_or_kill_stops_a_build_at_once_and_leaves_nothing(big_sample, tar
     build.send_signal(signum)
     assert finish(build) == (128 + signum, f"build interrupted: nothing was changed at {target}\n")
     assert sha256(target) == before
-    assert listing(folder) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(folder) == ["emm1.duckdb"]
 
 
 def _caught_writing(target: Path, signum: int) -> tuple[subprocess.Popen, list[str]]:
@@ -180,7 +180,7 @@ def test_a_settings_change_killed_outright_changes_nothing_and_the_next_removes_
     assert code == 0, err
     command = "config set or files scan"
     assert err.splitlines() == [*removed(left, proc.pid, command), "asset_root = /next"]
-    assert listing(tmp_path) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(tmp_path) == ["emm1.duckdb"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -195,7 +195,7 @@ def test_kill_stops_a_settings_change_and_leaves_nothing(big_catalog, tmp_path, 
         f"config set interrupted: nothing was changed at {target}\n",
     )
     assert sha256(target) == before
-    assert listing(tmp_path) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(tmp_path) == ["emm1.duckdb"]
 
 
 def test_a_spilling_export_killed_outright_leaves_no_target_and_the_next_removes_its_folders(
@@ -214,8 +214,55 @@ def test_a_spilling_export_killed_outright_leaves_no_target_and_the_next_removes
     assert code == 0, err
     assert err.splitlines()[:2] == removed([work.name, spill.name], proc.pid, "export")
     assert err.splitlines()[2].startswith(f"exported 320,000 rows to {out}: ")
-    assert listing(tmp_path) == ["slice"]
+    assert listing(tmp_path) == ["slice", "slice.manifest.json"]
     assert sha256(big_catalog) == before
+
+
+# Takes the write lock of argv[1] argv[3] times; inside it, creates argv[2] exclusively (which
+# fails if another process is inside too) and removes it again.
+LOCK_TAKER = """
+import os, sys, time
+from pathlib import Path
+from catalog.db import write_lock
+from catalog.errors import CatalogError
+
+db, inside, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+held = 0
+while held < rounds:
+    try:
+        with write_lock(db):
+            os.close(os.open(inside, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            time.sleep(0.0005)
+            os.unlink(inside)
+            held += 1
+    except CatalogError:
+        time.sleep(0.0005)  # another process holds the lock: try again
+"""
+
+
+def test_the_lock_file_is_removed_after_each_writer_and_still_keeps_writers_apart(db, tmp_path):
+    """Writers remove the lock file as they release it; processes racing for the lock meanwhile
+    never hold it together (each writer is alone inside)."""
+    target = tmp_path / "emm1.duckdb"
+    shutil.copyfile(db, target)
+    assert finish(emm1("config", "set", "asset_root", "/one", "--db", target)) == (
+        0,
+        "asset_root = /one\n",
+    )
+    assert listing(tmp_path) == ["emm1.duckdb"]
+
+    inside = tmp_path / "inside"
+    takers = [
+        subprocess.Popen(
+            [sys.executable, "-c", LOCK_TAKER, str(target), str(inside), "150"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=WAIT), p.stderr.read()) for p in takers]
+    assert results == [(0, "")] * 4
+    assert listing(tmp_path) == ["emm1.duckdb"]
 
 
 def test_a_live_process_s_files_are_never_removed(big_catalog, tmp_path):
@@ -267,12 +314,12 @@ def test_a_build_that_fills_the_disk_says_so_in_one_line_and_changes_nothing(
         )
         assert err.count("\n") == 1
     assert sha256(target) == before
-    assert listing(disk) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(disk) == ["emm1.duckdb"]
 
     small_disk.remount(3 * db.stat().st_size)
     code, err = finish(emm1("build", samples["upstream"], "--db", target, "-q"))
     assert code == 0, err
-    assert listing(disk) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(disk) == ["emm1.duckdb"]
 
 
 @pytest.mark.parametrize("room", [2**20, 0])  # not room for a copy of the catalog; for nothing
@@ -290,11 +337,11 @@ def test_a_settings_change_that_fills_the_disk_says_so_in_one_line_and_changes_n
         f"run this again; {target} was not changed.\n",
     )
     assert sha256(target) == before
-    assert listing(disk) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(disk) == ["emm1.duckdb"]
 
     small_disk.remount(3 * db.stat().st_size)
     assert finish(emm1("config", "set", "asset_root", "/full", "--db", target)) == (
         0,
         "asset_root = /full\n",
     )
-    assert listing(disk) == ["emm1.duckdb", "emm1.duckdb.lock"]
+    assert listing(disk) == ["emm1.duckdb"]

@@ -114,3 +114,24 @@ def test_the_node_code_connects(catalogs, tmp_path):
 def test_the_command_offers_every_tool_the_library_knows():
     option = next(p for p in main.commands["connect"].params if p.name == "tool")
     assert list(option.type.choices) == list(TOOLS)
+
+
+def test_superset_gets_the_sqlalchemy_that_works_and_the_known_limits(catalogs):
+    """duckdb-engine 0.17 reflects columns only with SQLAlchemy 2.0: the printed install line
+    pins both, and is the set these tests run with (pyproject.toml)."""
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    out = connect("--db", catalogs["upstream"], "--tool", "superset")
+    install = setting(out, "install")
+    assert install.startswith('pip install "duckdb-engine==0.17.*" "sqlalchemy>=2.0,<2.1" ')
+    pins = [Requirement(r) for r in re.findall(r'"([^"]+)"', install)]
+    assert {r.name for r in pins} == {"duckdb-engine", "sqlalchemy", "duckdb"}
+    for requirement in pins:
+        assert version(requirement.name) in requirement.specifier, requirement
+    limits = setting(out, "known limits")
+    assert "SQL Lab and datasets work" in limits
+    assert "pandas.read_sql_table fails" in limits and "pandas.read_sql_query" in limits
+    python = setting(connect("--db", catalogs["upstream"], "--tool", "python"), "SQLAlchemy URI")
+    assert python.endswith('(pip install "duckdb-engine==0.17.*" "sqlalchemy>=2.0,<2.1")')

@@ -59,13 +59,13 @@ def test_template_export_round_trips_with_hive_partitions_and_manifest(db, plain
     )
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith(f"exported 1,200 rows to {out}: 4 files, ")
+    assert result.stderr.endswith(f"; manifest {out.parent / 'k.manifest.json'}\n")
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "_manifest.json",
-        *[f"nn_index={k}/data_0.parquet" for k in range(1, 5)],
+        f"nn_index={k}/data_0.parquet" for k in range(1, 5)
     ]
     t = get_template("groups")
     sql, bound = t.render(t.values({"k": "1..4", "modalities": "image,audio"}))
-    table = pyarrow.dataset.dataset(out, format="parquet", partitioning="hive").to_table()
+    table = pyarrow.dataset.dataset(out, format="parquet").to_table()  # nn_index in the files
     con = duckdb.connect()
     con.register("exported", table)
     columns = ", ".join(
@@ -76,22 +76,17 @@ def test_template_export_round_trips_with_hive_partitions_and_manifest(db, plain
     assert bag(con, f"SELECT {columns} FROM exported") == bag(plain, sql, bound)
     via_duckdb = con.execute(
         f"SELECT count(*), count(DISTINCT nn_index) FROM read_parquet('{out}/**/*.parquet', "
-        "hive_partitioning = true)"
+        "hive_partitioning = false)"
     ).fetchall()
     assert via_duckdb == [(1200, 4)]
 
-    manifest = json.loads((out / "_manifest.json").read_text())
+    manifest = json.loads((out.parent / "k.manifest.json").read_text())
     facts = dict(plain.execute("SELECT key, value FROM catalog_info").fetchall())
     assert manifest["template"] == "groups"
-    assert manifest["parameters"] == {
-        "k": "1..4",
-        "modalities": "image,audio",
-        "source": None,
-        "licence": None,
-        "caption_contains": None,
-        "match_case": None,
-        "present_only": None,
-    }
+    assert set(manifest["parameters"]) == {p.name for p in t.params}  # every one, shown
+    assert manifest["parameters"]["k"] == "1..4"
+    assert manifest["parameters"]["modalities"] == "image,audio"
+    assert manifest["parameters"]["source"] is None
     assert manifest["rows"] == 1200 and manifest["partition_by"] == ["nn_index"]
     assert manifest["files"] == [
         {
@@ -160,18 +155,21 @@ def test_existing_target_is_refused_without_overwrite_and_replaced_with_it(db, t
     assert again.stderr == (
         f"Error: {out} already exists. Use --overwrite to replace it, or choose another --out.\n"
     )
-    assert json.loads((out / "_manifest.json").read_text())["parameters"]["k"] == "1"
+    manifest = tmp_path / "k1.manifest.json"
+    assert json.loads(manifest.read_text())["parameters"]["k"] == "1"
     replaced = run("export", "groups", "-p", "k", "2", "--db", db, "--out", out, "--overwrite")
     assert replaced.exit_code == 0
-    assert json.loads((out / "_manifest.json").read_text())["parameters"]["k"] == "2"
+    assert json.loads(manifest.read_text())["parameters"]["k"] == "2"
+    assert sorted(os.listdir(out)) == ["data_0.parquet"]
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("x")
     refused = run("export", "groups", "--db", db, "--out", precious, "--overwrite")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"Error: {precious} is not an earlier export (no _manifest.json); refusing to replace "
-        "it. Choose another --out.\n"
+        f"Error: {precious} is not an earlier export (no precious.manifest.json beside it), so "
+        f"--overwrite leaves it alone: choose another --out, or remove {precious} yourself if "
+        "it should go.\n"
     )
     assert (precious / "thesis.tex").read_text() == "x"
     assert leftovers(tmp_path) == []
@@ -202,7 +200,7 @@ def test_a_killed_export_leaves_no_target_and_the_next_one_cleans_up(db, tmp_pat
     script = (
         "import os, signal, sys\n"
         "import catalog.export as e\n"
-        "e._swap = lambda data, out: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "e._commit = lambda work, out: os.kill(os.getpid(), signal.SIGKILL)\n"
         "e.export_slice(sys.argv[1], sys.argv[2], template='groups', params={'k': '1..16'})\n"
     )
     proc = subprocess.run([sys.executable, "-c", script, str(db), str(out)], capture_output=True)
@@ -212,7 +210,7 @@ def test_a_killed_export_leaves_no_target_and_the_next_one_cleans_up(db, tmp_pat
     assert stale.startswith(".killed.exporting-")
     assert list((tmp_path / stale).rglob("*.parquet"))  # it had written data
     export_slice(db, out, template="groups")
-    assert (out / "_manifest.json").is_file() and leftovers(tmp_path) == []
+    assert (tmp_path / "killed.manifest.json").is_file() and leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -246,15 +244,27 @@ def test_where_cannot_touch_files_or_change_the_query(db, tmp_path, where, messa
 @pytest.mark.parametrize(
     "args,message",
     [
-        ([], "export needs a template NAME or --view VIEW, and not both."),
+        ([], "export needs one of a template NAME, --view VIEW or --sql QUERY, and only one."),
         (
             ["groups", "--view", "assets"],
-            "export needs a template NAME or --view VIEW, and not both.",
+            "export needs one of a template NAME, --view VIEW or --sql QUERY, and only one.",
+        ),
+        (
+            ["--view", "assets", "--sql", "SELECT 1"],
+            "export needs one of a template NAME, --view VIEW or --sql QUERY, and only one.",
         ),
         (
             ["groups", "--where", "true"],
-            "--where filters a --view; a template takes its filters as -p NAME VALUE.",
+            "--where filters a --view; a template takes its filters as -p NAME VALUE, a query "
+            "its own WHERE.",
         ),
+        (
+            ["groups", "--limit", "5", "--sample", "5"],
+            "--limit takes the first rows and --sample a random set of rows: give one of them.",
+        ),
+        (["groups", "--seed", "3"], "--seed chooses the rows of --sample N: give both."),
+        (["groups", "--sample", "-1"], "--sample takes a number of rows, 0 or more; got -1."),
+        (["groups", "--limit", "-2"], "--limit takes a number of rows, 0 or more; got -2."),
         (
             ["--view", "nope"],
             f"no view 'nope' in the catalog. Views: {', '.join(sorted(VIEWS))}.",
@@ -392,3 +402,191 @@ def test_ctrl_c_or_kill_mid_export_stops_it_and_leaves_nothing(db, tmp_path, sig
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_the_folder_holds_only_data_and_the_manifest_lies_beside_it(db, tmp_path):
+    """Readers take every file in a folder they read (polars and Daft fail on any other file,
+    Daft reads a JSON one as a row): the manifest is not in the folder."""
+    out = tmp_path / "new" / "parents" / "good"
+    report = export_slice(
+        db, out, view="triplets_labeled", fmt="jsonl", partition_by=["annotation"]
+    )
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == [f"annotation={k}/data_0.jsonl" for k in (1, 2, 3)]
+    assert report.manifest_path == tmp_path / "new" / "parents" / "good.manifest.json"
+    manifest = json.loads(report.manifest_path.read_text())
+    assert [f["path"] for f in manifest["files"]] == files
+    assert manifest["rows"] == report.rows
+    con = duckdb.connect()
+    assert con.execute(f"SELECT count(*) FROM read_json('{out}/**')").fetchall() == [(report.rows,)]
+
+
+def test_non_ascii_partition_values_name_their_folders_in_utf8(db, plain, tmp_path):
+    """DuckDB writes `São` as `S%C3%A3o` in a folder name and Spark reads that back as
+    `SÃ£o`: the folders get the UTF-8 name Spark and Hive write; ASCII escapes stay."""
+    out = tmp_path / "captions"
+    where = (
+        "encord_text_id < 40 AND regexp_matches(caption, '[^\\x00-\\x7F]') AND length(caption) < 90"
+    )
+    result = run(
+        "export", "--view", "captions", "--where", where, "--partition-by", "caption",
+        "--db", db, "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    folders = sorted(os.listdir(out))
+    want = plain.execute(f"SELECT DISTINCT caption FROM captions WHERE {where}").fetchall()
+    assert len(folders) == len(want) > 0
+    assert all(not name.isascii() and "%C3" not in name for name in folders)
+    assert all(name.startswith("caption=") and "%20" in name for name in folders)
+    back = duckdb.connect().execute(
+        f"SELECT DISTINCT caption FROM read_parquet('{out}/*/*.parquet', hive_partitioning = "
+        "true, hive_types = {'caption': VARCHAR})"
+    )
+    assert sorted(back.fetchall()) == sorted(want)  # the values of the folder names
+
+
+def test_limit_takes_the_first_rows_in_the_query_order(db, plain, tmp_path):
+    out = tmp_path / "first"
+    report = export_slice(db, out, template="counts_by_k", limit=5, fmt="csv")
+    assert report.rows == 5 and report.manifest["limit"] == 5
+    got = duckdb.connect().execute(f"SELECT * FROM read_csv('{out}/*.csv')").fetchall()
+    assert got == plain.execute(f"{report.manifest['query']}").fetchall()
+    assert (
+        got
+        == plain.execute(
+            "SELECT * FROM (" + catalog.open_catalog(db).render("counts_by_k") + ") LIMIT 5"
+        ).fetchall()
+    )
+
+
+def test_a_sample_is_the_same_for_the_same_seed_whatever_the_threads(db, plain, tmp_path):
+    """Rows of a GROUP BY come out in an order that changes with the threads; DuckDB's
+    `USING SAMPLE ... REPEATABLE` follows that order, the sample's hash does not."""
+    query = (
+        "SELECT encord_text_id, count(*) AS n, max(caption) AS c FROM nn_groups_resolved GROUP BY 1"
+    )
+    samples = []
+    for threads, seed in ((1, 7), (4, 7), (2, 7), (2, 8)):
+        out = tmp_path / f"s{threads}-{seed}"
+        result = run(
+            "export", "--sql", query, "--sample", "25", "--seed", seed, "--threads", threads,
+            "--format", "csv", "--db", db, "--out", out,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        rows = duckdb.connect().execute(f"SELECT * FROM read_csv('{out}/*.csv')").fetchall()
+        samples.append(sorted(rows))
+        manifest = json.loads((tmp_path / f"s{threads}-{seed}.manifest.json").read_text())
+        assert (manifest["sample"], manifest["seed"], manifest["sql"]) == (25, seed, query)
+    assert len(samples[0]) == 25 and samples[0] == samples[1] == samples[2]
+    assert samples[3] != samples[0]  # another seed, other rows
+    everything = set(plain.execute(query).fetchall())
+    assert set(samples[0]) <= everything and set(samples[3]) <= everything
+
+
+def test_sql_exports_one_select_on_the_sandboxed_connection(db, plain, tmp_path):
+    out = tmp_path / "q"
+    query = "SELECT nn_index, count(*) AS n FROM nn_groups GROUP BY ALL ORDER BY 1; -- per k"
+    result = run("export", "--sql", query, "--format", "csv", "--db", db, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    back = duckdb.connect().execute(f"SELECT * FROM read_csv('{out}/*.csv')").fetchall()
+    assert back == [(k, 300) for k in range(1, 17)]
+    assert json.loads((tmp_path / "q.manifest.json").read_text())["sql"] == query
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        (
+            "DROP TABLE captions",
+            "--sql takes one SELECT statement (also WITH, FROM or VALUES), not a DROP "
+            "statement; nothing ran.",
+        ),
+        (
+            "SELECT 1; SELECT 2",
+            "--sql takes one SELECT statement (also WITH, FROM or VALUES), not 2 statements; "
+            "nothing ran.",
+        ),
+        (
+            "SELECT * FROM read_csv('/etc/passwd')",
+            'the export query failed: Permission Error: Cannot access file "/etc/passwd" - '
+            "file system operations are disabled by configuration",
+        ),
+        ("SELEC 1", '--sql is not valid SQL: Parser Error: syntax error at or near "SELEC"'),
+    ],
+)
+def test_sql_that_is_not_one_query_or_reads_files_is_refused(db, tmp_path, query, message):
+    result = run("export", "--sql", query, "--db", db, "--out", tmp_path / "x")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {message}")
+    assert not (tmp_path / "x").exists() and leftovers(tmp_path) == []
+
+
+def test_out_below_a_file_is_a_one_line_error(db, tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = run("export", "groups", "--db", db, "--out", tmp_path / "file" / "k1")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot create the folder {tmp_path / 'file'}: File exists. Choose another --out.\n"
+    )
+
+
+def test_python_api_takes_format_and_speaks_python_in_its_errors(db, tmp_path):
+    with catalog.open_catalog(db) as cat:
+        report = cat.export(tmp_path / "c", view="captions", format="csv")
+        assert report.files[0]["path"] == "data_0.csv"
+        with pytest.raises(CatalogError) as e:
+            cat.export(tmp_path / "c", view="captions", format="csv")
+        assert str(e.value) == (
+            f"{tmp_path / 'c'} already exists. Use overwrite=True to replace it, or choose "
+            "another out folder."
+        )
+        with pytest.raises(CatalogError, match=r"^seed= chooses the rows of sample= N"):
+            cat.export(tmp_path / "d", view="captions", seed=3)
+        cat.export(tmp_path / "c", view="captions", fmt="jsonl", overwrite=True)
+    assert os.listdir(tmp_path / "c") == ["data_0.jsonl"]
+
+
+KILL_AT_RENAME = (
+    "import os, signal, sys\n"
+    "import catalog.export as e\n"
+    "renames, real = [0], os.rename\n"
+    "def rename(a, b):\n"
+    "    renames[0] += 1\n"
+    "    if renames[0] == int(sys.argv[3]):\n"
+    "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    "    real(a, b)\n"
+    "e.os.rename = rename\n"
+    "e.export_slice(sys.argv[1], sys.argv[2], template='groups', params={'k': '2'},\n"
+    "               overwrite=True)\n"
+)
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_a_manifest_never_describes_a_folder_it_was_not_written_for(db, tmp_path, kill_at):
+    """An export over an earlier one is killed (SIGKILL) at each of its four renames: the
+    manifest beside the folder, if there is one, is always that folder's own; the next export
+    cleans up."""
+    out = tmp_path / "k"
+    export_slice(db, out, template="groups", params={"k": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AT_RENAME, str(db), str(out), str(kill_at)],
+        capture_output=True,
+    )
+    assert proc.returncode == -9
+    sidecar = tmp_path / "k.manifest.json"
+    if sidecar.exists() and out.exists():
+        manifest = json.loads(sidecar.read_text())
+        on_disk = sorted(
+            (p.relative_to(out).as_posix(), p.stat().st_size) for p in out.rglob("*") if p.is_file()
+        )
+        assert on_disk == sorted((f["path"], f["bytes"]) for f in manifest["files"])
+        k = duckdb.connect().execute(f"SELECT DISTINCT nn_index FROM '{out}/*.parquet'").fetchall()
+        assert [(int(manifest["parameters"]["k"]),)] == k
+    again = run("export", "groups", "-p", "k", "3", "--db", db, "--out", out, "--overwrite")
+    if out.exists() and not sidecar.exists():  # killed between the last two renames
+        assert again.exit_code == 1 and "is not an earlier export" in again.stderr
+        assert kill_at == 4
+    else:
+        assert again.exit_code == 0, again.stderr
+        assert json.loads(sidecar.read_text())["parameters"]["k"] == "3"
+    assert leftovers(tmp_path) == []

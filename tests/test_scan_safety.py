@@ -380,4 +380,4 @@ def test_a_full_disk_is_one_line_and_the_catalog_stays_as_it_was(site, small_dis
         )
     assert result.stderr.splitlines() == [line]
     assert db.read_bytes() == before
-    assert sorted(p.name for p in disk.iterdir()) == ["c.duckdb", "c.duckdb.lock"]
+    assert sorted(p.name for p in disk.iterdir()) == ["c.duckdb"]

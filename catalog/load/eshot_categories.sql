@@ -1,7 +1,5 @@
--- One EShot category file ({"category": [id, ...], ...}) into long rows.
+-- The checked ids of one EShot category file (eshot_category_items) into eshot_categories.
 INSERT INTO eshot_categories
-SELECT $modality, entry.key, unnest(entry.value)
-FROM (
-    SELECT unnest(map_entries(CAST(json AS MAP(VARCHAR, INTEGER[])))) AS entry
-    FROM read_json_objects($path, format = 'unstructured')
-);
+SELECT $modality, category, CAST(value AS INTEGER)
+FROM eshot_category_items
+ORDER BY entry_no, item;
