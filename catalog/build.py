@@ -26,6 +26,7 @@ from catalog.ingest import (
     load_csv,
     load_legacy_triplets,
     record_size_limit,
+    scans_ahead,
 )
 from catalog.interrupt import interruptible
 from catalog.macros import install_macros
@@ -197,29 +198,30 @@ def _ingest(
 ) -> None:
     record_size = record_size_limit(max_size)
     total = len(found.files)
-    for n, file in enumerate(found.files, 1):
-        try:
-            size = file.path.stat().st_size
-            progress.start(f"[{n:>2}/{total}] {file.rel} ({human_bytes(size)})")
-            if file.is_lfs_pointer:
-                report.skipped.append(file)
-                progress.done("skipped: git LFS pointer, not data")
-                continue
-            t0 = time.perf_counter()
-            rows = _load(con, file, record_size)
-        except OSError as e:
-            raise CatalogError(unreadable(e, found.data_dir)) from None
-        seconds = time.perf_counter() - t0
-        report.loaded.append((file, rows, seconds))
-        progress.done(f"{rows:,} rows")
+    with scans_ahead(found.files) as scans:
+        for n, file in enumerate(found.files, 1):
+            try:
+                size = file.path.stat().st_size
+                progress.start(f"[{n:>2}/{total}] {file.rel} ({human_bytes(size)})")
+                if file.is_lfs_pointer:
+                    report.skipped.append(file)
+                    progress.done("skipped: git LFS pointer, not data")
+                    continue
+                t0 = time.perf_counter()
+                rows = _load(con, file, record_size, scans.get(file.path))
+            except OSError as e:
+                raise CatalogError(unreadable(e, found.data_dir)) from None
+            seconds = time.perf_counter() - t0
+            report.loaded.append((file, rows, seconds))
+            progress.done(f"{rows:,} rows")
 
 
-def _load(con, file: DataFile, record_size: int) -> int:
+def _load(con, file: DataFile, record_size: int, scanned) -> int:
     if file.kind == "eshot_categories":
         return load_categories(con, file)
     if file.kind == "triplets" and is_legacy_triplets(file):
         return load_legacy_triplets(con, file, record_size)
-    rows = load_csv(con, file, file.table, record_size)
+    rows = load_csv(con, file, file.table, record_size, scanned)
     if key_column(file):
         check_unique_ids(con, file)
     return rows
