@@ -395,8 +395,9 @@ def connect(db, tool) -> None:
 def shell(db, allow_dir) -> None:
     """An interactive SQL prompt on the catalog, read-only.
 
-    Statements may span lines and end with ;. Helpers: .tables, .schema NAME, .templates,
-    .format table|csv|json, .help, .quit. At a terminal the history is kept in
+    Statements may span lines and end with ;. Helpers: .tables, .schema NAME (a table, view or
+    table macro), .templates, .format table|line|csv|json, .maxrows N, .help, .quit. Tables show
+    the first 20 rows and say how many there are. At a terminal the history is kept in
     $XDG_STATE_HOME/emm1/history (else ~/.emm1_history); from a pipe, statements run as a
     script and the exit code is 1 if any failed. The same statements run as in `emm1 sql`.
     Ctrl-C stops a running query at once: back to the prompt, or from a pipe exit 130.

@@ -3,8 +3,10 @@ column, a blank line between rows, for rows too wide for a table).
 
 Only the rows shown reach Python, as text DuckDB formatted; the rest of the result streams past
 in Arrow batches and is counted, so the footer can say how many rows there are and how to see
-them all. Long values wrap at spaces (or after `/`, `_`, `-` in a long path or name), never in
-the middle of a word that fits on a line; a line break in a value starts a new line in its cell.
+them all. Counting stops at COUNT_UP_TO rows (DuckDB then stops the query): past that, the
+footer says "more than". Long values wrap at spaces (or after `/`, `_`, `-` in a long path or
+name), never in the middle of a word that fits on a line; a line break in a value starts a new
+line in its cell.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TextIO
 import duckdb
 
 BATCH_ROWS = 100_000
+COUNT_UP_TO = 100_000  # a larger result is "more than" this, so a huge one is not run to its end
 MIN_WIDTH = 12  # a column is not narrowed below this (or below its type's name)
 _NUMBERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"}
 _NUMBERS |= {"U" + n for n in _NUMBERS if n.endswith("INT")}
@@ -36,16 +39,23 @@ class Shown:
         self.right = [str(t) in _NUMBERS or str(t).startswith("DECIMAL") for t in rel.types]
         self.rows: list[tuple] = []
         self.total = 0
+        self.more = False  # True when counting stopped at COUNT_UP_TO
         text = rel.project("COLUMNS(*)::VARCHAR") if self.columns else rel
+        if max_rows is not None:
+            text = text.limit(max(max_rows, COUNT_UP_TO) + 1)
         for batch in text.to_arrow_reader(BATCH_ROWS):
             room = batch.num_rows if max_rows is None else max(0, max_rows - len(self.rows))
             if room:
                 head = batch.slice(0, room)
                 self.rows += zip(*(c.to_pylist() for c in head.columns), strict=True)
             self.total += batch.num_rows
+        if max_rows is not None and self.total > max(max_rows, COUNT_UP_TO):
+            self.total, self.more = self.total - 1, True
 
     def footer(self, more: str) -> str:
         rows = f"{self.total:,} row{'' if self.total == 1 else 's'}"
+        if self.more:
+            rows = f"more than {rows}"
         if len(self.rows) < self.total:
             return f"{rows}, {len(self.rows):,} shown: {more}"
         return rows
@@ -192,4 +202,4 @@ def _type_name(t) -> str:
         return "enum"
     if name.endswith("[]"):
         return _type_name(name[:-2]) + "[]"
-    return _TYPE_NAMES.get(name, name.lower())
+    return _TYPE_NAMES.get(name, name.lower().strip('"'))

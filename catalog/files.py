@@ -403,6 +403,9 @@ def write_missing(
                 f"{db}: no scan of these parts and modalities yet, so nothing is known to be "
                 "missing. Run `emm1 files scan` first."
             )
+        from catalog.known import check_sources  # an unknown name: refused with the list
+
+        check_sources(con, sources, scope)
         if target is not None:
             _make_folder(target.parent)
         try:

@@ -119,6 +119,9 @@ def test_max_rows_shows_more_and_the_footer_says_how_many_there_are(db):
     )
     more = run("sql", query, "--db", db, "--max-rows", 25).stdout
     assert len(data_rows(more)) == 25 and "\n30 rows, 25 shown: --max-rows N" in more
+    huge = run("sql", "SELECT range AS i FROM range(250000)", "--db", db).stdout
+    assert huge.endswith("\nmore than 100,000 rows, 20 shown: --max-rows N shows N (0: all), "
+                         "--format csv prints every row\n")  # fmt: skip
     every = run("sql", query, "--db", db, "--max-rows", 0).stdout
     assert [r.strip("│ ") for r in data_rows(every)] == [str(i) for i in range(30)]
     assert every.endswith("└───────┘\n30 rows\n")
@@ -217,3 +220,21 @@ def test_schema_of_a_table_macro_shows_its_parameters_and_title(db):
         assert f"  {p.describe()}" in lines
     assert t.order_text() in lines
     assert lines[-1].startswith("table macro nn_groups_complete(modalities): nn_groups_present")
+
+
+def test_files_missing_refuses_an_unknown_source_dataset_with_the_list(db, tmp_path):
+    copy = tmp_path / "c.duckdb"
+    copy.write_bytes(db.read_bytes())
+    (tmp_path / "root").mkdir()
+    scanned = run("files", "scan", "--db", copy, "--root", tmp_path / "root", "-q")
+    assert scanned.exit_code == 0, scanned.stderr
+    args = ["files", "missing", "--db", copy, "--out", tmp_path / "m.csv"]
+    result = run(*args, "--modality", "audio", "--source-dataset", "audioset")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: unknown source dataset 'audioset' in e-mm1_100m, e-mm1_1m, eshot audio. "
+        "Choose from: AudioCaps, AudioSet, VGGSound, WavCaps (spelled as shown).\n"
+    )
+    assert not (tmp_path / "m.csv").exists()
+    ok = run(*args, "--modality", "audio", "--source-dataset", "AudioSet")
+    assert ok.exit_code == 0, ok.stderr
