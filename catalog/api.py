@@ -40,7 +40,11 @@ class Catalog:
 
     def template(self, name: str, **params) -> duckdb.DuckDBPyRelation:
         """Template `name` with keyword parameters (text as on the command line, e.g.
-        k="1..4", or Python values: k=(1, 4), modalities=["image", "audio"])."""
+        k="1..4", or Python values: k=(1, 4), modalities=["image", "audio"], present_only=True;
+        a flag is also "yes"/"no"/"true"/"false", and False is the same as not given). Rows come
+        in the template's documented order (order_by="none": unordered). A value the catalog
+        cannot answer for (an unknown source, present_only before any `emm1 files scan`) fails
+        when the relation runs, with DuckDB's InvalidInputException naming the fix."""
         _, _, sql, bound = prepare(name, params)
         try:
             return self.con.query(sql, params=bound) if bound else self.con.sql(sql)

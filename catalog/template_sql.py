@@ -3,16 +3,18 @@
 In `bind` mode a value is a `$name` placeholder, in `inline` mode a quoted literal, and in `macro`
 mode the table macro's parameter of that name, whose value is known only when the macro is
 called: there, SQL that depends on a value becomes SQL that tests it, which DuckDB folds, since a
-macro's arguments are constants. A `switch` parameter (the row order, dropping duplicates)
-changes the shape of the query, so the macro holds one body per value of it instead
+macro's arguments are constants. A `switch` parameter (order_by: an ORDER BY or none) changes
+the shape of the query, so the macro holds one body per value of it instead
 (catalog.templates.Template.macro_sql), and these helpers see that value as in `bind` mode.
 
 Values a template cannot check alone (a source dataset the catalog does not hold, a scan that
 never ran) are checked in SQL, by DuckDB's error(): a `check` query gives one row, `bad` and its
 `message`, and `checks()` adds it to the query as a branch, `UNION ALL BY NAME SELECT
-error(message) ... WHERE bad`. A branch of a union always runs, whatever the rest finds, and a
-branch whose condition folds to false (the value was not given) is dropped when DuckDB plans the
-query: it costs nothing. A macro also checks the value of every declared parameter this way.
+error(message) ... WHERE bad`. A branch of a union always runs, whatever the rest finds (a
+check in the WHERE clause or a joined CTE did not run when another filter left no rows:
+measured), and a branch whose condition folds to false (the value was not given) is dropped
+when DuckDB plans the query: it costs nothing. A macro also checks the value of every declared
+parameter this way.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class Context:
             raise ValueError("keyword is AND or QUALIFY")
         p = self.t.param(name)
         if not self.fixed(p):
-            return f"\n{keyword} (NOT ({given_sql(p)}) OR ({caller().strip()}))"
+            return f"\n{keyword} ({absent_sql(p)} OR ({caller().strip()}))"
         return f"\n{keyword} ({caller().strip()})" if self.values[name] is not None else ""
 
     def given(self, name: str) -> bool:
@@ -181,6 +183,11 @@ def given_sql(p: Param) -> str:
     if p.type == "flag":
         return f"coalesce(lower({p.name}::VARCHAR) IN ('yes', 'true'), false)"
     return f"{p.sql_names[0]} IS NOT NULL"
+
+
+def absent_sql(p: Param) -> str:
+    """In a macro: whether the argument for `p` counts as not given."""
+    return f"NOT ({given_sql(p)})" if p.type == "flag" else f"{p.sql_names[0]} IS NULL"
 
 
 def valid_sql(p: Param) -> str | None:

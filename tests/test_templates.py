@@ -51,6 +51,7 @@ CASES = {
         {"modality_1": "image", "modality_2": "audio", "direction": "one", "order_by": "none"},
         {"modality_1": "points", "modality_2": "video", "drop_duplicates": "yes"},
         {"modality_1": "points", "modality_2": "image", "drop_null_paths": "yes"},
+        {"modality_1": "points", "modality_2": "audio", "exclude_eshot": "yes"},
     ],
     "asset": [
         {"part": "e-mm1_100m", "modality": "image", "id": "154"},

@@ -538,3 +538,17 @@ def test_queries_of_a_browser_that_went_away_are_stopped(site):
         assert status == 200, body[:300]
     finally:
         one.stop()
+
+
+def test_every_template_has_a_form_field_per_parameter(server):
+    """Forms are built from the declared parameters: each is a field of the right kind."""
+    from catalog.templates import templates
+
+    for t in templates().values():
+        status, body = server.get(f"/templates/{t.name}")
+        assert status == 200, t.name
+        for p in t.params:
+            field = re.search(rf'<(input|select)[^>]*\sname="{p.name}"[^>]*>', body)
+            assert field, (t.name, p.name)
+            kind = "select" if p.type in ("choice", "flag") else "input"
+            assert field[1] == kind, (t.name, p.name, field[0])
