@@ -28,7 +28,7 @@ from catalog.errors import CatalogError
 from catalog.query import query_error
 from catalog.sqltext import ident
 
-SLOTS = 8  # queries at once: light pages need not wait behind a few slow ones
+SLOTS = 4  # queries at once; more made each slower, and slow ones ran into the time limit
 SLOT_WAIT = 30.0  # seconds a query waits for a slot (or the time limit, if longer)
 
 
