@@ -87,8 +87,24 @@ def _allow_files_option(f):
     )(f)
 
 
+def _not_stdout(what: str):
+    """A click callback refusing `-` (stdout) for an option that names a folder or a second
+    output: `what` says why, and `./-` still names a file or folder called `-`."""
+
+    def check(ctx, param, value):
+        if value == "-":
+            raise click.BadParameter(f"- (stdout) cannot be used here: {what}; write ./- for one named -.")
+        return value
+
+    return check
+
+
 @main.command()
-@click.argument("out", type=click.Path(file_okay=False))
+@click.argument(
+    "out",
+    type=click.Path(file_okay=False),
+    callback=_not_stdout("a sample is a folder of files"),
+)
 @click.option(
     "--captions",
     type=click.IntRange(min=20),
@@ -266,6 +282,7 @@ def info(db) -> None:
     "report_file",
     type=click.Path(dir_okay=False),
     default=None,
+    callback=_not_stdout("stdout carries the check results; give the data card a file name"),
     help="Also write an HTML data card to this file: the checks, counts per part, modality, "
     "source and licence, caption lengths, files on disk and how the catalog was built.",
 )
@@ -704,6 +721,10 @@ def query(name, params, db, fmt, limit, max_rows) -> None:
     "--out",
     required=True,
     type=click.Path(),
+    callback=_not_stdout(
+        "an export is a folder of files; `emm1 query NAME --format csv` or "
+        "`emm1 sql QUERY --format csv` prints rows"
+    ),
     help="Folder to create, parent folders too: the data files only; the manifest goes "
     "beside it as OUT.manifest.json.",
 )

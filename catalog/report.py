@@ -21,6 +21,7 @@ import jinja2
 from catalog import __version__
 from catalog.check import CheckReport
 from catalog.db import connect_read_only
+from catalog.errors import CatalogError
 from catalog.progress import human_bytes
 from catalog.sqltext import resource_text
 
@@ -31,12 +32,20 @@ GAP = 6  # space between bars
 
 
 def write_report(report: CheckReport, out: str | os.PathLike) -> Path:
-    """Write the data card of the catalog `report` was made from to `out`."""
+    """Write the data card of the catalog `report` was made from to `out`, creating the folders
+    above it."""
     out = Path(out)
     with connect_read_only(report.db) as con:
         data = {name: _rows(con, name) for name in QUERIES}
     html = render_card(report, data)
-    out.write_text(html, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as e:
+        raise CatalogError(
+            f"{out}: cannot write the data card here ({e.strerror}). Give --report a file in a "
+            "folder you can write to."
+        ) from None
     return out
 
 

@@ -87,7 +87,7 @@ def test_a_parquet_file_as_db_in_serve_and_in_python(db, tmp_path):
 def test_a_reader_that_stops_reading_ends_the_command_quietly(db, args):
     """`emm1 ... | head -1`: exit 0, nothing on stderr, as `head` and `cat` behave."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "catalog.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "catalog.cli", *args, str(db) if args[-1] == "--db" else "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -127,3 +127,45 @@ def test_the_wheel_carries_every_sql_and_template_file_without_warnings(tmp_path
     wanted |= {f"catalog/sql/{p.name}" for p in (ROOT / "sql").glob("*.sql*")}
     wanted |= {f"catalog/views/{p.name}" for p in (ROOT / "views").glob("*.sql")}
     assert wanted and wanted <= shipped, sorted(wanted - shipped)
+
+
+DASH = {
+    "export": (["export", "groups", "--out", "-", "--db"], "'--out'", "an export is a folder"),
+    "check": (["check", "--report", "-", "--db"], "'--report'", "stdout carries the check results"),
+    "sample": (["sample", "-", "--seed"], "'OUT'", "a sample is a folder of files"),
+}
+
+
+@pytest.mark.parametrize("command", list(DASH))
+def test_dash_where_stdout_cannot_take_the_output_is_refused_and_writes_nothing(
+    command, db, tmp_path
+):
+    """`-` is stdout wherever the output can go there (`files missing --out -`, tested with it);
+    elsewhere it must not quietly become a file or folder named `-`."""
+    args, option, why = DASH[command]
+    result = subprocess.run(
+        [sys.executable, "-m", "catalog.cli", *args, str(db) if args[-1] == "--db" else "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for {option}: - (stdout) cannot be used here: ")
+    assert why in last and last.endswith("write ./- for one named -.")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_data_card_goes_to_a_new_folder_or_says_why_it_cannot(db, tmp_path):
+    card = tmp_path / "cards" / "2026" / "card.html"
+    made = CliRunner().invoke(main, ["check", "--db", str(db), "-q", "--report", str(card)])
+    assert "wrote the data card to" in made.stderr
+    assert card.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    (tmp_path / "file").write_text("")
+    blocked = tmp_path / "file" / "card.html"
+    refused = CliRunner().invoke(main, ["check", "--db", str(db), "-q", "--report", str(blocked)])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1] == (
+        f"Error: {blocked}: cannot write the data card here (File exists). Give --report a "
+        "file in a folder you can write to."
+    )
