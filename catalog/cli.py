@@ -93,7 +93,9 @@ def _not_stdout(what: str):
 
     def check(ctx, param, value):
         if value == "-":
-            raise click.BadParameter(f"- (stdout) cannot be used here: {what}; write ./- for one named -.")
+            raise click.BadParameter(
+                f"- (stdout) cannot be used here: {what}; write ./- for one named -."
+            )
         return value
 
     return check

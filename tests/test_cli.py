@@ -160,3 +160,35 @@ def test_table_output_shows_enum_columns_as_text(catalogs):
     ).stdout
     assert "enum(" not in out
     assert "paired_modality" in out and "│ audio " in out
+
+
+def test_readme_lists_every_view_with_its_columns(plain):
+    """The table under "What the catalog holds" is where users look up a view's columns."""
+    section = README.read_text().split("## What the catalog holds\n")[1].split("\n## ")[0]
+    listed = {}
+    for m in re.finditer(r"^\| `(\w+)` \| [^|]+ \| (.+) \|$", section, re.M):
+        listed[m[1]] = m[2]
+    views = {
+        name: [
+            c
+            for (c,) in plain.execute(
+                f"SELECT column_name FROM duckdb_columns() "
+                f"WHERE table_name = '{name}' ORDER BY column_index"
+            ).fetchall()
+        ]  # fmt: skip
+        for (name,) in plain.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    }
+    assert sorted(listed) == sorted(views)
+
+    def columns(text: str) -> list[str]:
+        base = re.fullmatch(r"(?:its columns|the `(\w+)` columns)(?:, (.+))?", text)
+        if not base:
+            return [c.strip() for c in text.strip("`").split(",")]
+        of = base[1] or {"nn_groups_present": "nn_groups_resolved",
+                         "triplets_present": "triplets_labeled"}[name]  # fmt: skip
+        return views[of] + (columns(base[2]) if base[2] else [])
+
+    for name, text in listed.items():
+        assert columns(text) == views[name], name
