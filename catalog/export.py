@@ -58,6 +58,8 @@ PYTHON_NAMES = {
     "seed": "seed=",
     "overwrite": "overwrite=True",
     "another_out": "another out folder",
+    "unordered": "ordered=False",
+    "order_by_none": 'params={"order_by": "none"}',
 }
 CLI_NAMES = {
     "source": "a template NAME, --view VIEW or --sql QUERY",
@@ -70,6 +72,8 @@ CLI_NAMES = {
     "seed": "--seed",
     "overwrite": "--overwrite",
     "another_out": "another --out",
+    "unordered": "--unordered",
+    "order_by_none": "-p order_by none",
 }
 
 
@@ -117,6 +121,7 @@ def export_slice(
     sample: int | None = None,
     seed: int | None = None,
     overwrite: bool = False,
+    ordered: bool = True,
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
@@ -124,12 +129,18 @@ def export_slice(
 ) -> ExportReport:
     """Export template `template` with `params`, view `view` filtered by the SQL expression
     `where`, or the query `sql` (one SELECT), into the folder `out`: all rows, the first
-    `limit`, or `sample` rows chosen by `seed` (the same seed gives the same rows). Returns what
+    `limit`, or `sample` rows chosen by `seed` (the same seed gives the same rows). A view's
+    rows come in its documented order (catalog.view_order) unless `ordered` is False. Returns what
     was written; `<out>.manifest.json` says the same. `names` is how messages name the options
     (CLI_NAMES for the command line)."""
     started = time.perf_counter()
     progress = progress or Progress(enabled=False)
     _check_choices(template, view, where, sql, limit, sample, seed, names)
+    if not ordered and view is None:
+        raise CatalogError(
+            f"{names['unordered']} is for a {names['view']} export: a template takes "
+            f"{names['order_by_none']}, a query has the order of its own ORDER BY."
+        )
     if fmt not in FORMATS:
         raise CatalogError(f"{fmt!r} is not an export format. Formats: {', '.join(FORMATS)}.")
     compression = compression or ("zstd" if fmt == "parquet" else "none")
@@ -165,7 +176,9 @@ def export_slice(
         if threads:
             settings["threads"] = int(threads)
         with connect_hardened(db, allow_dirs=[work], settings=settings) as con:
-            query, bound, shown, source = _source(con, template, params, view, where, sql, names)
+            query, bound, shown, source = _source(
+                con, template, params, view, where, sql, names, ordered
+            )
             columns = _columns(con, query, bound)
             for col in partition_by:
                 if col not in {c["name"] for c in columns}:
@@ -268,7 +281,7 @@ def _check_target(out: Path, overwrite: bool, names: dict[str, str]) -> None:
 _discard = leftovers.remove  # a temporary folder; a failure to clean up hides no error
 
 
-def _source(con, template, params, view, where, sql, names):
+def _source(con, template, params, view, where, sql, names, ordered):
     """(query, bound values, runnable query text, what the manifest says the slice is)."""
     if template is not None:
         t, values, query, bound = prepare(template, params or {})
@@ -284,8 +297,8 @@ def _source(con, template, params, view, where, sql, names):
     if sql is not None:
         query = _one_select(con, sql, names)
         return query, {}, query, {"sql": sql}
-    query = _view_query(con, view, where)
-    return query, {}, query, {"view": view, "where": where}
+    query = _view_query(con, view, where, ordered)
+    return query, {}, query, {"view": view, "where": where, "ordered": ordered}
 
 
 def _one_select(con: duckdb.DuckDBPyConnection, sql: str, names: dict[str, str]) -> str:
@@ -312,10 +325,11 @@ def _one_select(con: duckdb.DuckDBPyConnection, sql: str, names: dict[str, str])
     return query
 
 
-def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) -> str:
+def _view_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None, ordered: bool) -> str:
     from catalog.view_order import ordered_view  # rows in the view's documented order
 
-    rel = ordered_view(con, checked_view(con, view))
+    name = checked_view(con, view)
+    rel = ordered_view(con, name) if ordered else con.table(name)
     if where is None:
         return rel.sql_query()
     try:

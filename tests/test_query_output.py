@@ -238,3 +238,31 @@ def test_files_missing_refuses_an_unknown_source_dataset_with_the_list(db, tmp_p
     assert not (tmp_path / "m.csv").exists()
     ok = run(*args, "--modality", "audio", "--source-dataset", "AudioSet")
     assert ok.exit_code == 0, ok.stderr
+
+
+def test_unordered_view_export_has_the_same_rows_without_the_sort(db, tmp_path):
+    """--unordered saves the sort (its memory, on a large view); the rows are the same."""
+    outs = {}
+    for name, extra in (("sorted", []), ("unordered", ["--unordered"])):
+        outs[name] = tmp_path / name
+        done = run("export", "--view", "triplets_labeled", "--out", outs[name], "--db", db,
+                   "--format", "jsonl", "-q", *extra)  # fmt: skip
+        assert done.exit_code == 0, done.stderr
+    manifests = {
+        n: json.loads(o.with_name(n + ".manifest.json").read_text()) for n, o in outs.items()
+    }
+    assert (manifests["sorted"]["ordered"], manifests["unordered"]["ordered"]) == (True, False)
+    assert "ORDER BY" in manifests["sorted"]["query"]
+    assert "ORDER BY" not in manifests["unordered"]["query"]
+    rows = {n: exported_rows(o) for n, o in outs.items()}
+    key = lambda r: json.dumps(r, sort_keys=True)  # noqa: E731
+    assert sorted(rows["unordered"], key=key) == sorted(rows["sorted"], key=key)
+    refused = run("export", "groups", "--unordered", "--out", tmp_path / "g", "--db", db)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: --unordered is for a --view export: a template takes -p order_by none, a query "
+        "has the order of its own ORDER BY.\n"
+    )
+    with pytest.raises(CatalogError, match=r'ordered=False is for a view= export: a template '
+                       r'takes params=\{"order_by": "none"\}'):  # fmt: skip
+        catalog.open_catalog(db).export(tmp_path / "p", sql="SELECT 1", ordered=False)
