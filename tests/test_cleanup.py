@@ -16,39 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import WAIT, emm1, finish, wait_for
 
 from catalog.build import build_catalog
 from catalog.progress import human_bytes
 from catalog.sample import generate_sample
 
-WAIT = 120  # seconds before a step that should take a few is declared stuck
 SPILLING_BUILD = ("--memory-limit", "50MB", "-q")  # the big sample's build spills beyond this
 SPILLING_EXPORT = ("--memory-limit", "100MB", "--threads", "1", "-q")
-
-
-def emm1(*args) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "catalog.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    _, err = process.communicate(timeout=WAIT)
-    return process.returncode, err
-
-
-def wait_for(condition, what: str, process: subprocess.Popen) -> None:
-    """Wait until `condition()`; fail if `process` ends first."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if process.poll() is not None:
-            raise AssertionError(f"the process ended before {what}: {finish(process)}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.001)
 
 
 def kill(process: subprocess.Popen) -> None:

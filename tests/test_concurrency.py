@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from processes import WAIT, emm1, finish, wait_for
 
 from catalog.build import build_catalog
 from catalog.sample import generate_sample
@@ -26,30 +27,6 @@ ANSWER = (Path(__file__).parent / "clients" / "answer.sql").read_text()
 DUCKDB11_PYTHON = (
     Path(__file__).resolve().parents[1] / ".clients" / "duckdb11-venv" / "bin" / "python"
 )
-WAIT = 120  # seconds before a step that should take well under one is declared stuck
-
-
-def emm1(*args) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "catalog.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    _, err = process.communicate(timeout=WAIT)
-    return process.returncode, err
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while not (found := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.001)
-    return found
 
 
 def log_of(path: Path) -> list[dict]:
