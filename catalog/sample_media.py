@@ -34,6 +34,7 @@ from catalog.sqltext import resource_text
 MAX_FILES = 400  # per part and modality, so that large samples stay quick
 MAX_MP4_FILES = 20  # per part and modality: at most 40 MP4 videos and 40 MP4 audio clips
 FFMPEG_BATCH = 20  # files per ffmpeg run (one run writes many small files)
+CLIP_LENGTH = {"video": 2, "audio": 1}  # seconds of media in an MP4 file of each modality
 AUDIO_RATE = 16_000  # WAV sample rate (Hz)
 VIDEO_CODEC = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "6", "-pix_fmt", "yuv420p"]
 AUDIO_CODEC = ["-c:a", "aac", "-b:a", "32k"]
@@ -205,8 +206,8 @@ WRITERS: dict[str, Callable[[Path, int], None]] = {".jpg": _jpeg, ".wav": _wav, 
 
 
 def _write_mp4(ffmpeg: str, modality: str, targets: list[tuple[int, Path]]) -> None:
-    """MP4 files through ffmpeg, many per run: a 2 s test pattern tinted by id (video), or a
-    1 s AAC tone (audio)."""
+    """MP4 files through ffmpeg, many per run: a test pattern tinted by id (video), or an AAC
+    tone (audio), CLIP_LENGTH long."""
     for start in range(0, len(targets), FFMPEG_BATCH):
         batch = targets[start : start + FFMPEG_BATCH]
         for _, path in batch:
@@ -230,7 +231,7 @@ def _video_args(batch: list[tuple[int, Path]]) -> list[str]:
             f";[s{i}]hue=h={asset_id * 47 % 360},"
             f"drawbox=x={x}:y={y}:w=16:h=16:color=white:t=fill[o{i}]"
         )
-    args = ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=12:duration=2"]
+    args = ["-f", "lavfi", "-i", f"testsrc2=size=96x64:rate=12:duration={CLIP_LENGTH['video']}"]
     args += ["-filter_complex", graph]
     for i, (_, path) in enumerate(batch):
         args += ["-map", f"[o{i}]", *VIDEO_CODEC, *MP4_OUTPUT, f"file:{path.absolute()}"]
@@ -240,7 +241,7 @@ def _video_args(batch: list[tuple[int, Path]]) -> list[str]:
 def _audio_args(batch: list[tuple[int, Path]]) -> list[str]:
     args: list[str] = []
     for asset_id, _ in batch:
-        tone = f"sine=frequency={_tone(asset_id)}:duration=1:sample_rate=22050"
+        tone = f"sine=frequency={_tone(asset_id)}:duration={CLIP_LENGTH['audio']}:sample_rate=22050"
         args += ["-f", "lavfi", "-i", tone]
     for i, (_, path) in enumerate(batch):
         args += ["-map", f"{i}:a", *AUDIO_CODEC, *MP4_OUTPUT, f"file:{path.absolute()}"]

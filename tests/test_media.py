@@ -22,6 +22,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from catalog.sample_media import CLIP_LENGTH
+
 MEDIA_SUFFIXES = {".jpg", ".wav", ".npy", ".mp4"}
 # Every file `emm1 sample OUT --captions 40 --seed 5 --layout L` wrote before --media existed:
 # sha256 of the sorted "relative/path sha256" lines, and the number of files.
@@ -169,7 +171,8 @@ def test_mp4_files_decode(media):
         streams = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
         modality = path.parent.name  # <save_folder>/<modality>/<file_name>
         assert streams == ({"video": "h264"} if modality == "video" else {"audio": "aac"}), path
-        assert 0.5 < float(info["format"]["duration"]) < 3
+        clip = float(info["format"]["duration"])  # media length, from the file's header
+        assert round(clip) == CLIP_LENGTH[modality], path
         kinds[modality] += 1
     assert kinds["audio"] >= 5 and 5 <= kinds["video"] <= 40
 
