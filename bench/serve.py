@@ -4,7 +4,9 @@ Builds (or reuses) the sample and catalog of bench/run.py's layout (bench/data/s
 the real server, and measures each page twice: one client alone (server time from the
 Server-Timing header, and the time the client waited), then N clients at once, each browsing
 the pages in its own order with a pause after each page (--think seconds on average; 0 makes it
-a stress test). Writes bench/results/serve-scale-S.json and prints a table.
+a stress test). Between the two, the floors: the query behind a page run directly in DuckDB (in
+this process, on a read-only connection), alternating with the page itself, so that both see
+the same load. Writes bench/results/serve-scale-S.json and prints a table.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from urllib.parse import quote
 import duckdb
 from run import EMM1, dataset
 
+from catalog.templates import prepare
+
 HERE = Path(__file__).resolve().parent
 # Words for caption search: common ones (found at once), rarer ones and one found nowhere.
 WORDS = ("dog", "guitar", "Zürich", "kitchen", "rain taps", "xylophone quartet")
+NOWHERE = "xylophone quartet"  # in no caption of the sample: a search reads every caption
 
 
 def catalog(work: Path, scale: float) -> Path:
@@ -76,6 +81,7 @@ def page_urls(db: Path, count: int, seed: int = 0) -> dict[str, list[str]]:
         "caption e-mm1_1m": lambda: f"/caption/e-mm1_1m/{rng.choice(texts_1m)}",
         "search (both parts)": lambda: f"/search?q={quote(rng.choice(WORDS))}",
         "search e-mm1_100m": lambda: f"/search?q={quote(rng.choice(WORDS))}&part=e-mm1_100m",
+        "search, found nowhere": lambda: f"/search?q={quote(NOWHERE)}",
         "triplets pair+label": lambda: (
             f"/triplets?pair={rng.choice(pairs)}&label={rng.choice(labels)}"
         ),
@@ -148,6 +154,63 @@ def alone(server: Server, urls: dict[str, list[str]]) -> dict:
         out[kind] = summary([server.get(p) for p in paths], cpu=True)
         print(f"  alone    {kind:26s} {out[kind]}", flush=True)
     return out
+
+
+def floors(server: Server, db: Path, urls: dict[str, list[str]], runs: int) -> dict:
+    """What the slowest pages cannot go below, measured here in DuckDB on a read-only connection,
+    alternating with the page itself (so both see the same load): the caption_groups query of
+    the caption page (the same ids, each asked once before it is timed), and for a search that
+    finds nothing one case-insensitive scan of every caption, beside an exact-case scan and
+    reading every caption once. Wall and CPU milliseconds (CPU: this process, every DuckDB
+    thread)."""
+    captions = [p for p in urls["caption e-mm1_100m"] if "?" not in p][:runs]
+    scans = {
+        "case-insensitive scan of every caption": (
+            "SELECT count(*) FROM captions WHERE contains_nocase(caption, $w)",
+            {"w": NOWHERE},
+        ),
+        "exact-case scan of every caption": (
+            "SELECT count(*) FROM captions WHERE contains(caption, $w)",
+            {"w": NOWHERE},
+        ),
+        "reading every caption once": ("SELECT min(caption) FROM captions", None),
+    }
+    out: dict[str, list] = {
+        "page caption e-mm1_100m": [],
+        "query caption_groups": [],
+        "page search, found nowhere": [],
+        **{name: [] for name in scans},
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+
+        def timed(sql: str, params) -> tuple[float, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            con.execute(sql, params).fetchall()
+            return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+        for path in captions:
+            _, _, sql, bound = prepare("caption_groups", {"text_id": path.rsplit("/", 1)[1]})
+            server.get(path)  # once untimed, so that both have its blocks in memory
+            timed(sql, bound)
+            _, ms, _, cpu = server.get(path)
+            out["page caption e-mm1_100m"].append((ms, cpu))
+            out["query caption_groups"].append(timed(sql, bound))
+        for _ in range(max(3, runs // 6)):
+            _, ms, _, cpu = server.get(f"/search?q={quote(NOWHERE)}")
+            out["page search, found nowhere"].append((ms, cpu))
+            for name, (sql, params) in scans.items():
+                out[name].append(timed(sql, params))
+    result = {
+        name: {
+            "runs": len(v),
+            "median_ms": round(statistics.median(w for w, _ in v), 1),
+            "cpu_median_ms": round(statistics.median(c for _, c in v), 1),
+        }
+        for name, v in out.items()
+    }
+    for name, r in result.items():
+        print(f"  floor    {name:40s} {r}", flush=True)
+    return result
 
 
 def together(
@@ -225,8 +288,17 @@ def main() -> None:
             "overview_seconds": overview["seconds"],
             "overview_query_seconds": overview.get("query_seconds"),
             "alone": alone(server, urls),
+            "floors": floors(server, db, urls, args.requests),
             "think_seconds": args.think,
-            "together": together(server, urls, args.clients, args.rounds, args.think),
+            # the page kinds of earlier runs, so that the numbers compare: the found-nowhere
+            # search is already in them, as one of the searches' words
+            "together": together(
+                server,
+                {k: v for k, v in urls.items() if k != "search, found nowhere"},
+                args.clients,
+                args.rounds,
+                args.think,
+            ),
             "load_average_at_end": os.getloadavg(),
         }
     finally:

@@ -236,6 +236,40 @@ def test_search_pages_follow_the_template_order_across_parts(server, site):
     assert got == expected and page > 1
 
 
+def test_a_search_that_finds_nothing_says_so(server):
+    words = "no caption says this"
+    data = server.json("/search?q=" + quote(words))
+    assert data["rows"] == [] and data["more"] is False
+    status, _, body = server.request("GET", "/search?q=" + quote(words))
+    assert status == 200
+    assert f"No caption contains “{words}”." in html.unescape(body.decode())
+
+
+def test_a_1m_caption_page_shows_every_triplet_of_the_caption(server, site):
+    with duckdb.connect(str(site["db"]), read_only=True) as con:
+        text_id, count = con.execute(
+            "SELECT encord_text_id, count(*) FROM triplets GROUP BY ALL "
+            "ORDER BY count(*) DESC, encord_text_id LIMIT 1"
+        ).fetchone()
+        expected = con.execute(
+            "SELECT paired_modality::VARCHAR, encord_paired_id, annotated_modality::VARCHAR, "
+            "encord_annotated_id, annotation_label FROM caption_triplets(?)",
+            [text_id],
+        ).fetchall()
+    page = server.json(f"/caption/e-mm1_1m/{text_id}")
+    got = [
+        (
+            t["paired"]["modality"],
+            t["paired"]["asset_id"],
+            t["annotated"]["modality"],
+            t["annotated"]["asset_id"],
+            t["label"],
+        )
+        for t in page["triplets"]
+    ]
+    assert got == expected and len(got) == count > 1 and page["truncated"] is False
+
+
 def test_a_wrong_host_header_gets_no_data(server):
     for host in ("evil.example", f"evil.example:{server.port}", f"127.0.0.1:{server.port + 1}"):
         status, _, body = server.request("GET", "/?format=json", {"Host": host})

@@ -184,6 +184,23 @@ def records(result: dict) -> list[dict]:
     return [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
 
 
+def template_rows(cur: duckdb.DuckDBPyConnection, name: str, raw: dict, limit: int) -> dict:
+    """The first `limit` rows of query template `name` (parameters as in `template_relation`):
+    {"columns", "rows" (lists), "more"}, like `fetch` without an offset. The query is run once,
+    without the relation around it, which binds it a second time (measured: 10% of a caption
+    page's CPU time)."""
+    from catalog.templates import prepare
+
+    _, _, sql, bound = prepare(name, raw)
+    result = cur.execute(sql, bound) if bound else cur.execute(sql)
+    rows = [list(r) for r in result.fetchmany(limit + 1)]
+    return {
+        "columns": [d[0] for d in result.description],
+        "rows": rows[:limit],
+        "more": len(rows) > limit,
+    }
+
+
 def template_relation(
     cur: duckdb.DuckDBPyConnection, name: str, raw: dict
 ) -> duckdb.DuckDBPyRelation:

@@ -12,7 +12,15 @@ from starlette.requests import Request
 from catalog.errors import CatalogError
 from catalog.sqltext import resource_text
 from catalog.web import overview as overview_page
-from catalog.web.database import Busy, NotFound, fetch, in_thread, records, template_relation
+from catalog.web.database import (
+    Busy,
+    NotFound,
+    fetch,
+    in_thread,
+    records,
+    template_relation,
+    template_rows,
+)
 from catalog.web.overview import LABELS
 from catalog.web.previews import item
 from catalog.web.render import page_format, respond
@@ -74,8 +82,8 @@ def _search(ex, q: str, part: str | None, case: str | None, page: int) -> dict:
         if len(rows) >= wanted:
             break
         raw = {"text": q, "part": one, "match_case": case, "max_rows": str(wanted - len(rows))}
-        result = _table(ex, "caption_search", raw, 1, wanted)
-        rows += records(result)
+        with ex.db.cursor() as cur:
+            rows += records(template_rows(cur, "caption_search", raw, wanted))
     start = (page - 1) * PAGE_ROWS
     return {"rows": rows[start : start + PAGE_ROWS], "more": len(rows) > start + PAGE_ROWS}
 
@@ -101,7 +109,7 @@ async def caption(request: Request):
 
 def _caption_groups(ex, text_id: int) -> dict:
     with ex.db.cursor() as cur:
-        result = fetch(template_relation(cur, "caption_groups", {"text_id": text_id}), 16 * 4)
+        result = template_rows(cur, "caption_groups", {"text_id": text_id}, 16 * 4)
     rows = records(result)
     if not rows:
         raise NotFound(f"no E-MM1:100M caption with encord_text_id {text_id}.")
@@ -127,7 +135,7 @@ def _caption_groups(ex, text_id: int) -> dict:
 
 def _caption_triplets(ex, text_id: int) -> dict:
     with ex.db.cursor() as cur:
-        result = fetch(template_relation(cur, "caption_triplets", {"text_id": text_id}), 1000)
+        result = template_rows(cur, "caption_triplets", {"text_id": text_id}, 1000)
     rows = records(result)
     if not rows:
         raise NotFound(f"no E-MM1:1M caption with encord_text_id {text_id}.")
