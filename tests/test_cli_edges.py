@@ -87,7 +87,7 @@ def test_a_parquet_file_as_db_in_serve_and_in_python(db, tmp_path):
 def test_a_reader_that_stops_reading_ends_the_command_quietly(db, args):
     """`emm1 ... | head -1`: exit 0, nothing on stderr, as `head` and `cat` behave."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "catalog.cli", *args, str(db) if args[-1] == "--db" else "1"],
+        [sys.executable, "-m", "catalog.cli", *args, "--db", str(db)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
