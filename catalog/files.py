@@ -261,6 +261,7 @@ def scan_files(
     try:
         with rewrite(db) as con:
             con.execute("SET memory_limit = ?", [default_memory_limit()])
+            con.execute("SET enable_progress_bar = false")  # it would print into stdout
             if not _has_scan_tables(con):  # a catalog built before they existed
                 install_views(con)
             con.register("listing_files", listing.files)
@@ -268,8 +269,9 @@ def scan_files(
             con.execute(_sql("forget_files.sql"), scope)
             con.execute(_sql("forget_incomplete.sql"), scope)
             con.execute(_sql("forget_scans.sql"), scope)
-            con.execute(_sql("match_files.sql"), {**scope, "root": str(root)})
+            con.execute(_sql("match_files.sql"), scope)
             con.execute(_sql("store_matches.sql"))
+            con.execute(_sql("match_incomplete.sql"), {**scope, "root": str(root)})
             seconds = time.perf_counter() - started
             con.execute(
                 _sql("record_scan.sql"),

@@ -499,3 +499,55 @@ def test_listing_follows_symlinked_folders_once(tmp_path):
     listing = list_files(root, ["shared", "absent"], follow_links=True)
     assert listed(listing) == inside | {("video", "", "c.mp4", 2)}
     assert listing.count == 3 and listing.skipped == [] and listing.skipped_count == 0
+
+
+def test_a_file_also_in_the_layout_folder_is_not_stray_and_subfolders_match(catalogs, tmp_path):
+    db, root = tmp_path / "c.duckdb", tmp_path / "root"
+    shutil.copyfile(catalogs["upstream"], db)
+    set_setting(db, "asset_root", str(root))
+    with duckdb.connect(str(db)) as con:  # one asset whose file is in a subfolder
+        first = con.execute("SELECT min(encord_audio_id) FROM infos_100m_audio").fetchone()[0]
+        con.execute(
+            "UPDATE infos_100m_audio SET file_name = 'clips/' || file_name "
+            "WHERE encord_audio_id = ?",
+            [first],
+        )
+        columns = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'infos_100m_audio'"
+        ).fetchall()
+        if ("file_path_below_root",) in columns:  # the path the build stores, made again
+            con.execute(
+                "UPDATE infos_100m_audio SET file_path_below_root = "
+                "path_below_root(save_folder, 'audio', file_name) WHERE encord_audio_id = ?",
+                [first],
+            )
+    files = rows(
+        db,
+        "SELECT DISTINCT save_folder, file_name FROM assets WHERE part = 'e-mm1_100m' "
+        "AND modality = 'audio' AND file_path IS NOT NULL "
+        "ORDER BY starts_with(file_name, 'clips/') DESC, file_name LIMIT 5",
+    )
+    assert files[0][1].startswith("clips/")
+    # the first two in both folders, one only in video/, two only in audio/
+    for (save_folder, name), folders in zip(
+        files,
+        [("audio", "video"), ("audio", "video"), ("video",), ("audio",), ("audio",)],
+        strict=True,
+    ):
+        for folder in folders:
+            (root / save_folder / folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / save_folder / folder / name).write_bytes(b"x")
+    expected_files = rows(
+        db,
+        "SELECT count(DISTINCT (save_folder, file_name)) FROM assets WHERE part = 'e-mm1_100m' "
+        "AND modality = 'audio' AND file_path IS NOT NULL",
+    )[0][0]
+    result = run("files", "scan", "--db", db, "--part", "e-mm1_100m", "--modality", "audio")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"layout  audio: {expected_files:,} files; found in audio/: 4, video/: 3; split: paths "
+        "use audio/, so the 1 file only in video/ counts as missing. Move it into audio/, then "
+        "run emm1 files scan again"
+    ) in result.stderr.splitlines()
+    present = rows(db, "SELECT save_folder, file_name FROM assets_present")
+    assert sorted(set(present)) == sorted(files[i] for i in (0, 1, 3, 4))

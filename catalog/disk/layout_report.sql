@@ -1,16 +1,14 @@
 -- Per modality in scope: how many files its assets (with a safe path) name, and for each folder
--- the scan found some of them in, how many, and how many of those are missing from the folder
--- the layout names (path_settings), so count as missing. A file is a save_folder and file_name:
--- assets of two parts that share one are one file.
-WITH scoped AS (
-    SELECT part, modality, asset_id, save_folder || '/' || file_name AS file
+-- the scan found some of them in (scan_found, match_files.sql), how many, and how many of those
+-- are missing from the folder the layout names (path_settings), so count as missing. A file is
+-- a save_folder and file_name: assets of two parts that share one are one file (one `file` of
+-- the listing per folder). An asset is in the layout when one of its matches is in the folder
+-- the layout names; the assets that share a file share that answer.
+WITH expected AS (
+    SELECT modality, count(DISTINCT (save_folder, file_name)) AS expected
     FROM assets
     WHERE list_contains($parts, part::VARCHAR) AND list_contains($modalities, modality::VARCHAR)
-      AND file_path IS NOT NULL
-),
-expected AS (
-    SELECT modality, count(DISTINCT file) AS expected
-    FROM scoped
+      AND NOT (unsafe_name(save_folder) OR unsafe_name(file_name))
     GROUP BY modality
 ),
 configured AS (
@@ -18,18 +16,17 @@ configured AS (
            unnest([image_folder, audio_folder, video_folder, points_folder]) AS folder
     FROM path_settings
 ),
-found AS (
-    SELECT s.modality, s.file, f.folder,
-           bool_or(f.folder = c.folder) OVER (PARTITION BY s.modality, s.file) AS in_layout
-    FROM asset_files AS f
-    JOIN scoped AS s USING (part, modality, asset_id)
-    JOIN configured AS c ON c.modality = s.modality::VARCHAR
+in_layout AS (
+    SELECT f.part, f.modality, f.asset_id
+    FROM scan_found AS f
+    JOIN configured AS c ON c.modality = f.modality AND c.folder = f.folder
 ),
 per_folder AS (
-    SELECT modality, folder, count(DISTINCT file) AS files,
-           count(DISTINCT file) FILTER (WHERE NOT in_layout) AS not_in_layout
-    FROM found
-    GROUP BY modality, folder
+    SELECT f.modality, f.folder, count(DISTINCT f.file) AS files,
+           count(DISTINCT f.file) FILTER (WHERE i.asset_id IS NULL) AS not_in_layout
+    FROM scan_found AS f
+    LEFT JOIN in_layout AS i USING (part, modality, asset_id)
+    GROUP BY f.modality, f.folder
 )
 SELECT e.modality::VARCHAR, e.expected, p.folder, coalesce(p.files, 0) AS files,
        coalesce(p.not_in_layout, 0) AS not_in_layout

@@ -1,13 +1,5 @@
--- File the scan's matches (match_files.sql): a whole file makes its asset present; the others
--- are kept apart, with their path and why they do not count.
+-- File the scan's whole matches (match_files.sql): each makes its asset present. The temporary
+-- table stays for layout_report.sql, and goes with the connection.
 INSERT INTO asset_files
 SELECT part, modality, asset_id, folder, bytes
-FROM scan_matches
-WHERE incomplete IS NULL;
-
-INSERT INTO incomplete_files
-SELECT part, modality, asset_id, folder, path, bytes, incomplete
-FROM scan_matches
-WHERE incomplete IS NOT NULL;
-
-DROP TABLE scan_matches;
+FROM scan_found;
