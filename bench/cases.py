@@ -237,11 +237,14 @@ def polars_resolve(data: str, root: str, k: str):
 
 
 def polars_export(data: str, root: str, k: str, out: str):
+    """k: one k ("1") or a range ("1-4"), whose shards are read and stacked."""
     import polars as pl
 
     p = f"{data}/e-mm1_100m"
+    first, _, last = k.partition("-")
     t0 = time.perf_counter()
-    groups = pl.read_csv(f"{p}/nn_{int(k)}/data_groups.csv")
+    groups = pl.concat([pl.read_csv(f"{p}/nn_{n}/data_groups.csv")
+                        for n in range(int(first), int(last or first) + 1)])
     frame = _pl_resolve_groups(pl, groups, p, root)
     frame.write_parquet(out, compression="zstd")
     return time.perf_counter() - t0, frame.height

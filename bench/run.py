@@ -137,6 +137,15 @@ def main() -> None:
             *CASES, "floor_parquet", str(floor_db), "k1", str(out / "floor.parquet"), qml,
             "pyarrow"],
     }, r)
+    print("export k in 1..4 to Parquet", flush=True)
+    alternate(results, "k in 1..4 to Parquet (zstd)", {
+        "catalog": [*EMM1, "export", "--db", str(db), "--view", "nn_groups_resolved",
+                    "--where", "nn_index BETWEEN 1 AND 4", "--out", str(out / "catalog"),
+                    "--format", "parquet", "--compression", "zstd", "--overwrite",
+                    "--memory-limit", qml, "--quiet"],
+        "polars recipe": [*CASES, "polars_export", str(data), root, "1-4",
+                          str(out / "polars.parquet")],
+    }, r)
     shutil.rmtree(out, ignore_errors=True)
 
     print("selective questions", flush=True)

@@ -15,7 +15,7 @@ import duckdb
 from catalog import __version__, leftovers
 from catalog.config import explicit_asset_root, initial_settings
 from catalog.db import DEFAULT_STORAGE_VERSION, check_duckdb_file, write_lock
-from catalog.definitions import SCHEMA_VERSION, install_views
+from catalog.definitions import SCHEMA_VERSION, install_path_macros, install_views
 from catalog.discover import PARTS, DataFile, Discovery, discover, lfs_pull_command, unreadable
 from catalog.errors import CatalogError, duckdb_message
 from catalog.ingest import (
@@ -125,10 +125,11 @@ def build_catalog(
             con = _connect_new(work, spill, threads, memory_limit, storage_version)
             with con, interruptible(con):  # a signal stops DuckDB at once (catalog.interrupt)
                 _create_tables(con)
-                _ingest(con, found, report, progress, max_record_size)
+                # settings first: the load stores each asset's path with the layout in force
                 previous = _attach_previous(con, real, report)
                 keep = set() if reset_settings else previous
                 root = _store_settings(con, keep, explicit_root, found.data_dir, report)
+                _ingest(con, found, report, progress, max_record_size)
                 _record_provenance(con, found, report, root, storage_version)
                 install_views(con)
                 _carry_scan(con, previous, report)
@@ -191,6 +192,7 @@ def _connect_new(path: Path, spill: Path, threads, memory_limit, storage_version
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(render("catalog", "load/tables.sql.j2", parts=PARTS[:2]))
+    install_path_macros(con)  # the load computes file_path_below_root with them
 
 
 def _ingest(

@@ -1,7 +1,9 @@
 """Settings stored in the catalog: the asset root and the folder of each modality.
 
-Views read the `settings` table at query time, so changing a setting moves every path in every
-view for every client, without a rebuild.
+Views read the asset root from the `settings` table at query time, and each asset's path below
+it from its table (file_path_below_root, stored by the build with the layout in force), so
+changing a setting moves every path in every view for every client, without a rebuild: the
+asset root at once, a layout folder by rewriting the stored paths of its modality.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from catalog import leftovers
 from catalog.db import connect_read_only, rewrite
 from catalog.discover import ASSET_MODALITIES
 from catalog.errors import CatalogError
+from catalog.sqltext import render, resource_text
 
 # key -> default; the asset root's default is decided at build time.
 LAYOUT_DEFAULTS = {f"layout.{m}": m for m in ASSET_MODALITIES}
@@ -59,8 +62,21 @@ def set_setting(db: Path, key: str, value: str) -> str:
     try:
         with rewrite(db) as con:
             con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+            if key in LAYOUT_DEFAULTS:
+                _store_paths(con, key.removeprefix("layout."), value)
     except OSError as e:  # rewrite says a full disk itself, once it holds the lock
         if not leftovers.is_disk_full(e):
             raise
         raise leftovers.no_room_for_lock(db) from None
     return value
+
+
+def _store_paths(con, modality: str, folder: str) -> None:
+    """Rewrite the stored path below the asset root of every asset of `modality` for its new
+    layout folder: one UPDATE per table, on the copy that rewrite() swaps in, so readers see
+    the old paths or the new ones, never a mix."""
+    tables = con.execute(
+        resource_text("catalog", "load/path_tables.sql"), {"modality": modality}
+    ).fetchall()
+    for (table,) in tables:
+        con.execute(render("catalog", "load/store_paths.sql.j2", table=table), {"folder": folder})

@@ -41,6 +41,9 @@ ID_TYPES = {"INTEGER": 2**31 - 1, "TINYINT": 127}  # SQL type -> the largest id 
 # The longest record (a line, or several when a quoted field holds line breaks) a CSV may have.
 DEFAULT_MAX_RECORD_SIZE = 2_000_000
 EXTRA = "Extra column "  # how the comment of a column added from a file's header starts
+# The column of every asset table that holds its file's path below the asset root, computed
+# by the load (insert_csv.sql.j2), never read from a file.
+BELOW_ROOT = "file_path_below_root"
 _BROKEN = "emm1: a value breaks its rule"  # what insert_csv.sql.j2 raises
 _DIGITS_ONLY = b"0123456789,\r\n"
 
@@ -70,6 +73,12 @@ def _column_facts(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
         "NOT is_nullable FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
         [EXTRA, table],
     ).fetchall()
+
+
+def layout_folder(con: duckdb.DuckDBPyConnection, modality: str) -> str:
+    """The folder the catalog's settings name for `modality` (layout.<modality>)."""
+    (folder,) = first_row(con, "SELECT value FROM settings WHERE key = ?", [f"layout.{modality}"])
+    return folder
 
 
 def require_content(file: DataFile, what: str) -> bytes:
@@ -185,10 +194,17 @@ def load_csv(
     """Append `file` to `table` (bound by name); returns the rows it added. `record_size` is
     the longest record allowed, in bytes; `scanned`, _plain_integers(file) begun earlier."""
     facts = _column_facts(con, table)
+    below_root = any(name == BELOW_ROOT for name, _, _, _ in facts)
+    facts = [fact for fact in facts if fact[0] != BELOW_ROOT]  # computed, not read
     declared = {name: sql_type for name, sql_type, _, _ in facts}
     extras = {name for name, _, extra, _ in facts if extra}
     not_null = {name for name, _, _, required in facts if required}
     header = read_header(file)
+    if below_root and BELOW_ROOT in (name.lower() for name in header):
+        raise CatalogError(
+            f"{file.rel}, record 1 (the header): column {BELOW_ROOT} is computed by the "
+            "catalog from save_folder and file_name. Rename or remove that column."
+        )
     columns = csv_columns(file, header, declared, extras)
     known = {name.lower() for name in declared}
     _add_extra_columns(con, table, [c for c in columns if c.lower() not in known], file)
@@ -207,12 +223,15 @@ def load_csv(
     }
     if any(rule == "k" for rule, _ in checks.values()):
         params["k"] = file.nn_index
+    if below_root:
+        params["folder"] = layout_folder(con, file.modality)
     sql = render(
         LOAD,
         "load/insert_csv.sql.j2",
         table=table,
         checks={c: r for c, r in checks.items() if r[0] == "k"} if plain else checks,
         plain=plain,
+        below_root=below_root,
         diagnose=False,
         broken=_BROKEN,
     )
@@ -230,6 +249,7 @@ def _diagnose(con, file: DataFile, checks: dict, params: dict, named: dict[str, 
     """After a load stopped on a broken rule: the first record that breaks one, explained."""
     sql = render(LOAD, "load/insert_csv.sql.j2", checks=checks, plain=False, diagnose=True)
     as_text = {**params, "columns": dict.fromkeys(params["columns"], "VARCHAR")}
+    as_text.pop("folder", None)  # only the load stores paths
     try:
         found = con.execute(sql, as_text).fetchall()
     except duckdb.Error as e:

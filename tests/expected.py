@@ -154,7 +154,7 @@ def triplets_labeled(data: Path, root: str, folders: dict[str, str] | None = Non
     return out
 
 
-def eshot_samples(data: Path, root: str) -> list[tuple]:
+def eshot_samples(data: Path, root: str, folders: dict[str, str] | None = None) -> list[tuple]:
     part = part_dir(data, "eshot")
     out = []
     for modality, info, id_col, cats in (
@@ -164,7 +164,8 @@ def eshot_samples(data: Path, root: str) -> list[tuple]:
         category = {i: c for c, ids in json.loads((part / cats).read_text()).items() for i in ids}
         for r in read_csv(part / info):
             sid = int(r[id_col])
-            out.append((modality, sid, category.get(sid), path_of(root, r, modality)))
+            path = path_of(root, r, modality, (folders or {}).get(modality))
+            out.append((modality, sid, category.get(sid), path))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import os
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import expected
 import pytest
 from click.testing import CliRunner
 
@@ -165,8 +167,6 @@ def test_missing_column_is_refused_by_name(data_copy, tmp_path, layout):
 
 def test_columns_bind_by_name_and_extras_are_kept(data_copy, tmp_path, layout):
     points = part_folder(data_copy, "100m") / "infos" / "points.csv"
-    import csv
-
     with open(points, newline="") as f:
         rows = list(csv.reader(f))
     header = rows[0]
@@ -366,3 +366,78 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
     views, macros = out.stdout.strip().split("\n")
     assert views == str(sorted(VIEWS))
     assert macros == str(sorted([*templates(), *TABLE_MACROS]))
+
+
+def test_each_asset_stores_its_path_below_the_root_and_none_for_an_unsafe_name(
+    data_copy, tmp_path, layout
+):
+    audio = part_folder(data_copy, "100m") / "infos" / "audio.csv"
+    with open(audio, newline="", encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    records[1]["save_folder"] = "../outside"
+    records[2]["file_name"] = "/etc/passwd"
+    with open(audio, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    db = tmp_path / "c.duckdb"
+    build_catalog(data_copy, db, asset_root="/assets")
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = dict(
+            con.execute(
+                "SELECT encord_audio_id, file_path_below_root FROM infos_100m_audio"
+            ).fetchall()
+        )
+    want = {
+        int(r["encord_audio_id"]): None
+        if expected.unsafe(r["save_folder"]) or expected.unsafe(r["file_name"])
+        else f"{r['save_folder']}/audio/{r['file_name']}"
+        for r in records
+    }
+    assert got == want and list(want.values()).count(None) == 2
+
+
+def test_a_column_named_like_the_stored_path_is_refused(data_copy, tmp_path, layout):
+    image = part_folder(data_copy, "1m") / "infos" / "image.csv"
+    lines = image.read_text(encoding="utf-8").split("\n")
+    lines = [lines[0] + ",File_Path_Below_Root"] + [
+        f"{line},x" if line else line for line in lines[1:]
+    ]
+    image.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(
+        CatalogError,
+        match=r"infos/image.csv, record 1 \(the header\): column file_path_below_root is "
+        r"computed by the catalog from save_folder and file_name\. Rename or remove that column\.",
+    ):
+        build_catalog(data_copy, tmp_path / "c.duckdb")
+
+
+def test_sample_neighbour_ids_fall_at_random_over_each_modality_s_ids(samples):
+    # as nearest-neighbour ids do: no pattern along the captions, spread over the whole pool,
+    # different for each k (a regular pattern would flatter the hash joins of the views)
+    part = part_folder(samples["upstream"], "100m")
+    with duckdb.connect() as con:
+        for m in ("image", "audio", "video", "points"):
+            pool, ids = con.execute(
+                f"""
+                SELECT (SELECT count(*) FROM read_csv('{part}/infos/{m}.csv')),
+                       list(encord_{m}_id ORDER BY encord_text_id)
+                FROM read_csv('{part}/nn_1/data_groups.csv')"""
+            ).fetchone()
+            (corr, distinct, same_as_k2) = con.execute(
+                f"""
+                SELECT corr(a.encord_text_id, a.encord_{m}_id),
+                       count(DISTINCT a.encord_{m}_id) FILTER (
+                           WHERE a.encord_{m}_id IN (
+                               SELECT encord_{m}_id FROM read_csv('{part}/infos/{m}.csv'))),
+                       count(*) FILTER (WHERE a.encord_{m}_id = b.encord_{m}_id)
+                FROM read_csv('{part}/nn_1/data_groups.csv') AS a
+                JOIN read_csv('{part}/nn_2/data_groups.csv') AS b USING (encord_text_id)"""
+            ).fetchone()
+            drawn = len(ids)
+            uniform = pool * (1 - (1 - 1 / pool) ** drawn)  # distinct ids of uniform draws
+            # (the ~1% of ids past the end of infos are left out of `distinct`)
+            assert abs(corr) < 0.2, m
+            assert 0.85 * uniform <= distinct <= 1.1 * uniform, (m, distinct, uniform)
+            assert same_as_k2 < drawn / 4, m
+            assert ids != sorted(ids), m

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -170,3 +171,14 @@ def test_a_duckdb_file_that_is_no_catalog_is_replaced_and_says_so(samples, tmp_p
     assert result.stderr.splitlines()[1:] == [
         "kept nothing from the file it replaces (not an emm1 catalog)"
     ]
+
+
+def test_a_rebuild_stores_paths_with_the_layout_it_keeps(samples, tmp_path):
+    data = samples["upstream"]
+    db = tmp_path / "emm1.duckdb"
+    run("build", data, "--db", db, "--asset-root", "/assets", "-q")
+    run("config", "set", "layout.points", "point-clouds", "--db", db)
+    run("build", data, "--db", db, "-q")
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = Counter(con.execute("SELECT * FROM nn_groups_resolved").fetchall())
+    assert got == Counter(expected.nn_groups_resolved(data, "/assets", {"points": "point-clouds"}))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 
 import duckdb
@@ -76,7 +79,27 @@ def test_a_modality_pair_on_triplets_reads_only_its_two_infos_tables(catalogs):
     )[0][1]
     scanned = {t for t in ("image", "audio", "video", "points") if f"infos_1m_{t}" in plan}
     assert scanned == {"audio", "points"}
-    assert "CTE" not in plan, "nothing is materialised on the way"
+    (tree,) = rows(
+        catalogs["upstream"],
+        """
+        EXPLAIN (FORMAT json) SELECT * FROM triplets_labeled
+        WHERE paired_modality = 'audio' AND annotated_modality = 'points'""",
+    )[0][1:]
+    materialised = [n["children"][0] for n in plan_nodes(json.loads(tree)) if n["name"] == "CTE"]
+    read = {
+        n["extra_info"]["Table"].rsplit(".", 1)[-1]
+        for m in materialised
+        for n in plan_nodes([m])
+        if n["name"] == "SEQ_SCAN"
+    }
+    assert read <= {"settings"}, "nothing but the one row of settings is materialised"
+
+
+def plan_nodes(nodes: list[dict]):
+    """Every node of a JSON query plan (EXPLAIN (FORMAT json)), depth first."""
+    for node in nodes:
+        yield node
+        yield from plan_nodes(node["children"])
 
 
 def test_eshot_samples_match_plain_python(samples, catalogs):
@@ -140,6 +163,37 @@ def test_asset_root_and_layout_change_every_path_without_rebuild(catalogs, tmp_p
         ) WHERE file_path NOT LIKE '/mnt/media/%'""",
     )[0][0]
     assert stale == 0
+
+
+@pytest.mark.parametrize("layout", ["upstream", "legacy"])
+def test_views_equal_plain_python_after_config_set_of_layout_and_asset_root(
+    samples, catalogs, layout, tmp_path
+):
+    # the build stores each path below the asset root: `config set layout.audio` must rewrite
+    # those, and `config set asset_root` move every path, with no rebuild
+    db = tmp_path / "c.duckdb"
+    db.write_bytes(catalogs[layout].read_bytes())
+    for key, value in (("layout.audio", "video"), ("asset_root", "/mnt/media/")):
+        subprocess.run(
+            [sys.executable, "-m", "catalog.cli", "config", "set", key, value, "--db", str(db)],
+            check=True,
+            capture_output=True,
+        )
+    data, root, folders = samples[layout], "/mnt/media", {"audio": "video"}
+    got = rows(db, "SELECT * FROM nn_groups_resolved")
+    assert Counter(got) == Counter(expected.nn_groups_resolved(data, root, folders))
+    got = rows(db, "SELECT * FROM triplets_labeled")
+    assert Counter(got) == Counter(expected.triplets_labeled(data, root, folders))
+    got = rows(db, "SELECT modality::VARCHAR, eshot_id, category, file_path FROM eshot_samples")
+    assert Counter(got) == Counter(expected.eshot_samples(data, root, folders))
+    got = rows(db, "SELECT part::VARCHAR, modality::VARCHAR, asset_id, file_path FROM assets")
+    want = [
+        (a["part"], a["modality"], a["asset_id"], expected.path_of(root, a, a["modality"], f))
+        for a in expected.assets(data)
+        for f in [folders.get(a["modality"])]
+    ]
+    assert Counter(got) == Counter(want)
+    assert any("/video/audio_" in (p or "") for (*_, p) in got), "audio moved to video/"
 
 
 def test_every_table_view_and_column_has_a_comment(catalogs):

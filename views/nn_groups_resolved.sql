@@ -1,5 +1,7 @@
 -- E-MM1:100M groups with the caption and the file path of each neighbour. Left joins: an id
--- with no infos row keeps its group row and gets a NULL path.
+-- with no infos row keeps its group row and gets a NULL path. A path is the asset root and the
+-- path below it the build stored (file_path_below_root: NULL for an unsafe name), so each
+-- path is one concatenation and no name is checked per row (under_root, views/asset_path.sql).
 CREATE OR REPLACE VIEW nn_groups_resolved AS
 SELECT
     g.encord_text_id,
@@ -9,10 +11,10 @@ SELECT
     g.encord_audio_id,
     g.encord_video_id,
     g.encord_points_id,
-    asset_path(s.asset_root, i.save_folder, s.image_folder, i.file_name) AS image_file_path,
-    asset_path(s.asset_root, a.save_folder, s.audio_folder, a.file_name) AS audio_file_path,
-    asset_path(s.asset_root, v.save_folder, s.video_folder, v.file_name) AS video_file_path,
-    asset_path(s.asset_root, p.save_folder, s.points_folder, p.file_name) AS points_file_path
+    under_root(s.asset_root, i.file_path_below_root) AS image_file_path,
+    under_root(s.asset_root, a.file_path_below_root) AS audio_file_path,
+    under_root(s.asset_root, v.file_path_below_root) AS video_file_path,
+    under_root(s.asset_root, p.file_path_below_root) AS points_file_path
 FROM nn_groups AS g
 CROSS JOIN path_settings AS s
 LEFT JOIN infos_100m_text AS t ON t.encord_text_id = g.encord_text_id

@@ -10,8 +10,8 @@ SELECT
     tr.encord_annotated_id,
     tr.annotation,
     l.label AS annotation_label,
-    asset_path(pa.asset_root, pa.save_folder, pa.folder, pa.file_name) AS paired_modality_file_path,
-    asset_path(aa.asset_root, aa.save_folder, aa.folder, aa.file_name) AS annotated_modality_file_path
+    under_root(pa.asset_root, pa.file_path_below_root) AS paired_modality_file_path,
+    under_root(aa.asset_root, aa.file_path_below_root) AS annotated_modality_file_path
 FROM triplets AS tr
 LEFT JOIN infos_1m_text AS t ON t.encord_text_id = tr.encord_text_id
 LEFT JOIN annotation_labels AS l ON l.code = tr.annotation
