@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 WAIT = 120  # seconds before a step that should take a few is declared stuck
 
@@ -35,3 +37,16 @@ def wait_for(condition, what: str, process: subprocess.Popen | None = None):
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.001)
     return found
+
+
+def install_copy(repo: Path, target: Path) -> dict[str, str]:
+    """Install the package from `repo` into `target` (not editable: no source tree behind it)
+    and return the environment in which Python imports that copy."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(repo)],
+        check=True,
+        capture_output=True,
+        cwd=target.parent,
+    )  # fmt: skip
+    return {**os.environ, "PYTHONPATH": str(target)}

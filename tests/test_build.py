@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import duckdb
 import expected
 import pytest
 from click.testing import CliRunner
+from processes import install_copy
 
 from catalog.build import build_catalog
 from catalog.cli import main
@@ -318,23 +318,7 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
     """A non-editable install (not the source tree) carries views/ and sql/."""
     repo = Path(__file__).resolve().parents[1]
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(repo),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
+    env = install_copy(repo, target)
     script = (
         "import catalog, sys\n"
         "from catalog.build import build_catalog\n"
@@ -347,7 +331,6 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
         "print(sorted(r[0] for r in con.execute('SELECT function_name FROM duckdb_functions() "
         "WHERE function_type = \\'table_macro\\' AND NOT internal').fetchall()))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
     out = subprocess.run(
         [
             sys.executable,

@@ -6,7 +6,6 @@ headless Chromium; and the catalog schema version every command checks."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -21,6 +20,7 @@ import expected
 import pyarrow.parquet
 import pytest
 from click.testing import CliRunner
+from csv_edit import rewrite_csv
 
 from catalog.check import CHECKS, checks
 from catalog.cli import main
@@ -445,19 +445,6 @@ def test_text_and_markdown_name_every_check_and_the_query_of_each_finding(db, sa
 # --- one defect per check ---------------------------------------------------------------------
 
 
-def rewrite(path: Path, change) -> None:
-    """Rewrite a CSV through `change(records)`, which edits the list of dicts in place."""
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header, records = list(reader.fieldnames), list(reader)
-    change(records)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
 def plant_defects(data: Path) -> dict[str, int]:
     """Break one property per check in a copy of a sample; returns how many of each."""
     p100, p1m = expected.part_dir(data, "e-mm1_100m"), expected.part_dir(data, "e-mm1_1m")
@@ -468,14 +455,14 @@ def plant_defects(data: Path) -> dict[str, int]:
     )
     image_ids = set(expected.infos(data, "e-mm1_100m", "image"))
     # a caption twice in nn_2; three captions gone from nn_5; an image id without infos in nn_9
-    rewrite(p100 / "nn_2" / "data_groups.csv", lambda rs: rs.append(dict(rs[5])))
-    rewrite(p100 / "nn_5" / "data_groups.csv", lambda rs: rs.__delitem__(slice(10, 13)))
+    rewrite_csv(p100 / "nn_2" / "data_groups.csv", lambda rs: rs.append(dict(rs[5])))
+    rewrite_csv(p100 / "nn_5" / "data_groups.csv", lambda rs: rs.__delitem__(slice(10, 13)))
 
     def dangle(rs):
         row = next(r for r in rs if int(r["encord_image_id"]) in image_ids)
         row["encord_image_id"] = "99999999"
 
-    rewrite(p100 / "nn_9" / "data_groups.csv", dangle)
+    rewrite_csv(p100 / "nn_9" / "data_groups.csv", dangle)
 
     # triplets: a rated id without infos, two codes without a label, one row repeated; each on
     # a row that appears once, so no other check moves
@@ -500,7 +487,7 @@ def plant_defects(data: Path) -> dict[str, int]:
     def set_annotated(r, value):
         r[f"encord_{kind(r)}_id" if legacy else "encord_annotated_id"] = value
 
-    rewrite(p1m / "triplets.csv", triplet_edits)
+    rewrite_csv(p1m / "triplets.csv", triplet_edits)
 
     # infos: a save_folder outside the documented three, an unsafe file name, empty captions,
     # bad clip times, malformed YouTube ids, licences that forbid commercial use or derivatives
@@ -508,11 +495,13 @@ def plant_defects(data: Path) -> dict[str, int]:
         rs[3]["save_folder"] = "downloads"
         rs[6]["dataset_license"] = rs[7]["dataset_license"] = "CC BY-NC-ND 4.0"
 
-    rewrite(p100 / "infos" / "image.csv", image_edits)
-    rewrite(p1m / "infos" / "video.csv", lambda rs: rs[2].update(file_name="../escape.mp4"))
-    rewrite(p100 / "infos" / "text.csv", lambda rs: rs[4].update(caption="   "))
-    rewrite(p1m / "infos" / "text.csv", lambda rs: rs[2].update(caption=""))
-    rewrite(p1m / "infos" / "points.csv", lambda rs: rs[4].update(dataset_license="CC BY-ND 4.0"))
+    rewrite_csv(p100 / "infos" / "image.csv", image_edits)
+    rewrite_csv(p1m / "infos" / "video.csv", lambda rs: rs[2].update(file_name="../escape.mp4"))
+    rewrite_csv(p100 / "infos" / "text.csv", lambda rs: rs[4].update(caption="   "))
+    rewrite_csv(p1m / "infos" / "text.csv", lambda rs: rs[2].update(caption=""))
+    rewrite_csv(
+        p1m / "infos" / "points.csv", lambda rs: rs[4].update(dataset_license="CC BY-ND 4.0")
+    )
 
     # EShot audio 5 planted in 100M audio with an overlapping range; EShot audio 6 in 1M audio
     # only touching its range (no leak); EShot points 7 planted in 1M points.
@@ -527,7 +516,7 @@ def plant_defects(data: Path) -> dict[str, int]:
             end_time=str(float(leak["end_time"]) + 5),
         )
 
-    rewrite(p100 / "infos" / "audio.csv", audio_100m)
+    rewrite_csv(p100 / "infos" / "audio.csv", audio_100m)
 
     def audio_1m(rs):
         timed = [r for r in rs if r["youtube_id"]]
@@ -537,15 +526,15 @@ def plant_defects(data: Path) -> dict[str, int]:
             end_time=str(float(touch["end_time"]) + 10),
         )
 
-    rewrite(p1m / "infos" / "audio.csv", audio_1m)
+    rewrite_csv(p1m / "infos" / "audio.csv", audio_1m)
 
     def video_edits(rs):
         timed = [r for r in rs if r["youtube_id"]]
         timed[0]["youtube_id"] = "abc"
         timed[1]["start_time"] = "-3.0"
 
-    rewrite(p1m / "infos" / "video.csv", video_edits)
-    rewrite(
+    rewrite_csv(p1m / "infos" / "video.csv", video_edits)
+    rewrite_csv(
         p1m / "infos" / "points.csv", lambda rs: rs[0].update(file_id=eshot_points[6]["file_id"])
     )
 
@@ -553,7 +542,7 @@ def plant_defects(data: Path) -> dict[str, int]:
         rs[1]["end_time"] = ""
         rs[2]["youtube_id"] = "https://youtu.be/x"
 
-    rewrite(eshot / "eshot_audio_info.csv", eshot_edits)
+    rewrite_csv(eshot / "eshot_audio_info.csv", eshot_edits)
     return {
         "shard_captions_once": 1,
         "shard_captions_same": 3,
@@ -698,14 +687,14 @@ def plant_leaks(data: Path) -> None:
     def image_100m(rs):
         used(rs, in_groups["image"])[0]["dataset_license"] = "CC BY-NC 4.0 <script>x()</script>"
 
-    rewrite(p100 / "infos" / "audio.csv", audio_100m)
-    rewrite(p100 / "infos" / "video.csv", video_100m)
-    rewrite(p100 / "infos" / "image.csv", image_100m)
-    rewrite(
+    rewrite_csv(p100 / "infos" / "audio.csv", audio_100m)
+    rewrite_csv(p100 / "infos" / "video.csv", video_100m)
+    rewrite_csv(p100 / "infos" / "image.csv", image_100m)
+    rewrite_csv(
         p100 / "infos" / "points.csv",
         lambda rs: used(rs, in_groups["points"])[0].update(file_id=points[3]["file_id"]),
     )
-    rewrite(
+    rewrite_csv(
         p1m / "infos" / "points.csv",
         lambda rs: used(rs, in_triplets)[0].update(
             file_id=points[4]["file_id"], dataset_license="Attribution-NoDerivatives"

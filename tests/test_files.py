@@ -4,7 +4,6 @@ other guides use, plus decoys), scans, and checks every figure against plain Pyt
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -17,6 +16,7 @@ import expected
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from csv_edit import rewrite_csv
 
 from catalog.build import build_catalog
 from catalog.cli import main
@@ -371,18 +371,6 @@ def test_missing_needs_a_scan_and_names_are_checked(scanned, tmp_path):
     assert rows(db, "SELECT DISTINCT asset_root FROM file_scans") == [(str(elsewhere),)]
 
 
-def _rewrite_csv(path: Path, change) -> None:
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header, records = reader.fieldnames, list(reader)
-    change(records)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    path.write_text(buf.getvalue(), encoding="utf-8")
-
-
 def test_unsafe_names_never_leave_the_asset_root(data_copy, tmp_path):
     part = expected.part_dir(data_copy, "e-mm1_100m")
 
@@ -391,7 +379,7 @@ def test_unsafe_names_never_leave_the_asset_root(data_copy, tmp_path):
         records[1]["save_folder"] = "/etc"
         records[2]["file_name"] = "sub/../../x.jpg"
 
-    _rewrite_csv(part / "infos" / "image.csv", damage)
+    rewrite_csv(part / "infos" / "image.csv", damage)
     db = tmp_path / "c.duckdb"
     root = tmp_path / "root"
     build_catalog(data_copy, db, asset_root=str(root))
@@ -435,7 +423,7 @@ def test_query_templates_give_unsafe_names_no_path(data_copy, tmp_path):
         records[1]["save_folder"] = "/etc"
         damaged.extend(int(r["encord_image_id"]) for r in records[:2])
 
-    _rewrite_csv(part / "infos" / "image.csv", damage)
+    rewrite_csv(part / "infos" / "image.csv", damage)
     db = tmp_path / "c.duckdb"
     build_catalog(data_copy, db, asset_root="/assets")
     groups = expected.nn_groups_resolved(data_copy, "/assets")

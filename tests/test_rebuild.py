@@ -3,14 +3,13 @@ only for the assets whose infos row did not change), for catalogs of this and of
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from pathlib import Path
 
 import duckdb
 import expected
 from click.testing import CliRunner
+from csv_edit import rewrite_csv
 
 from catalog.cli import main
 
@@ -37,18 +36,6 @@ def scan_state(db: Path) -> dict[str, list[tuple]]:
         )
         for table in ("asset_files", "file_scans", "incomplete_files")
     }
-
-
-def rewrite_csv(path: Path, change) -> None:
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header, records = reader.fieldnames, list(reader)
-    change(records)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    path.write_text(buf.getvalue(), encoding="utf-8")
 
 
 def put_files(root: Path, assets: list[dict]) -> None:

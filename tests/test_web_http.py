@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import duckdb
 import pyarrow.parquet
 import pytest
+from processes import install_copy
 
 from catalog.build import build_catalog
 from catalog.sample import generate_sample
@@ -523,24 +524,7 @@ def test_serve_errors_are_one_line(tmp_path, site):
 def test_the_installed_package_serves_its_pages_and_files(site, tmp_path):
     """A non-editable install carries the templates, static files and SQL of the app."""
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(REPO),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = install_copy(REPO, target)
     one = Server(site["db"], env=env, cwd=tmp_path)
     try:
         status, body = one.get("/templates/asset")
