@@ -269,6 +269,7 @@ def scan_files(
             con.execute(_sql("forget_files.sql"), scope)
             con.execute(_sql("forget_incomplete.sql"), scope)
             con.execute(_sql("forget_scans.sql"), scope)
+            con.execute(_sql("scan_inputs.sql"))
             con.execute(_sql("match_files.sql"), scope)
             con.execute(_sql("store_matches.sql"))
             con.execute(_sql("match_incomplete.sql"), {**scope, "root": str(root)})
