@@ -280,7 +280,10 @@ def slice_licences(
     refs = _item_refs(set(columns))
     if refs is None:
         return None
-    query = render_sql("catalog", "checks/slice_licences.sql.j2", query=sql, refs=refs)
+    fixed, varying = _split_refs(refs)
+    query = render_sql(
+        "catalog", "checks/slice_licences.sql.j2", query=sql, fixed=fixed, varying=varying
+    )
     try:
         rows = con.execute(query, bound or None).fetchall()
     except duckdb.Error as e:
@@ -289,6 +292,31 @@ def slice_licences(
         ) from None
     keys = ("licence", "items", "non_commercial", "no_derivatives")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _split_refs(refs: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The refs whose part and modality are both values, as (part, modality, id columns) per
+    (part, modality): their distinct ids are found on the integer alone, which at full size is
+    several times faster than on (part, modality, id). A ref stays with the rest (`varying`)
+    when one of those could name the same (part, modality), so each item is counted once."""
+
+    def may_name(ref, part, modality) -> bool:
+        (part_kind, part_value), (modality_kind, modality_value), _ = ref
+        return (part_kind == "column" or part_value == part) and (
+            modality_kind == "column" or modality_value == modality
+        )
+
+    varying = [r for r in refs if "column" in (r[0][0], r[1][0])]
+    fixed: dict[tuple[str, str], list[str]] = {}
+    for ref in refs:
+        if ref in varying:
+            continue
+        (_, part), (_, modality), id_column = ref
+        if any(may_name(v, part, modality) for v in varying):
+            varying.append(ref)
+        else:
+            fixed.setdefault((part, modality), []).append(id_column)
+    return [(p, m, ids) for (p, m), ids in fixed.items()], varying
 
 
 def _item_refs(columns: set[str]) -> list[tuple] | None:

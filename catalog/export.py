@@ -206,7 +206,9 @@ def export_slice(
             )
             from catalog.check import slice_licences
 
-            licences = slice_licences(con, query, bound, {c["name"]: c["type"] for c in columns})
+            licences = slice_licences(
+                con, *_written(data, fmt, query, bound), {c["name"]: c["type"] for c in columns}
+            )
         files = _files(data, fmt)
         manifest = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -464,6 +466,18 @@ def _run_interruptibly(con, copy: str, bound: dict, progress: Progress, label: s
         if progress.enabled:
             progress.stream.write(f"\r{label} ...")
     return rows
+
+
+def _written(data: Path, fmt: str, query: str, bound: dict) -> tuple[str, dict]:
+    """A query over the rows the export wrote: its Parquet files, whose id columns DuckDB reads
+    without resolving a row again (at 1M groups the manifest's licences took 1.4 s from the
+    query and 0.4 s from the files), or the export's own query for other formats, and where a
+    path holds a character DuckDB would take as a glob."""
+    files = sorted(str(p) for p in data.rglob("*.parquet")) if fmt == "parquet" else []
+    if not files or any(c in f for f in files for c in "*?[]{}\\"):
+        return query, bound
+    listed = ", ".join(literal(f) for f in files)
+    return f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)", {}
 
 
 def _files(work: Path, fmt: str) -> list[dict]:

@@ -851,6 +851,55 @@ def test_an_export_manifest_lists_the_licences_of_its_slice(leaky, tmp_path):
     assert json.loads(manifest_path(tmp_path / "counts").read_text())["licences"] is None
 
 
+@pytest.mark.parametrize(
+    "out_name, options",
+    [
+        ("by-folder", ["--partition-by"]),  # counted from the files in every folder
+        ("as-csv", ["--format", "csv"]),  # counted from the query
+        ("glob [k]*", []),  # a path DuckDB would glob: counted from the query
+    ],
+)
+def test_manifest_licences_count_each_item_once_whatever_the_files(
+    leaky, tmp_path, out_name, options
+):
+    # an item named in several rows, or as both the paired and the annotated item of
+    # triplets, is one item of its licence
+    db, data = leaky
+    groups = tmp_path / out_name / "groups"
+    trips = tmp_path / out_name / "triplets"
+    for out, source, folder_by in (
+        (groups, ["--view", "nn_groups_resolved", "--where", "nn_index <= 2"], "nn_index"),
+        (trips, ["--view", "triplets_labeled"], "paired_modality"),
+    ):
+        args = [*options, folder_by] if options == ["--partition-by"] else options
+        result = CliRunner().invoke(
+            main, ["export", *source, *args, "--db", str(db), "--out", str(out), "--quiet"]
+        )
+        assert result.exit_code == 0, result.output
+
+    def licences(part, pairs):
+        by_id = {
+            m: {i: _v(r.get("dataset_license")) for i, r in expected.infos(data, part, m).items()}
+            for m in {m for m, _ in pairs}
+        }
+        return Counter(by_id[m].get(i) for m, i in set(pairs) if i is not None)
+
+    want_groups = licences("e-mm1_100m", [
+        (m, int(r[f"encord_{m}_id"]))
+        for k, rows in shards(data).items() if k <= 2
+        for r in rows
+        for m in ("text", "image", "audio", "video", "points")
+    ])
+    want_trips = licences("e-mm1_1m", [
+        pair
+        for text_id, paired, annotated, paired_id, annotated_id, _ in triplets(data)
+        for pair in (("text", text_id), (paired, paired_id), (annotated, annotated_id))
+    ])
+    for out, want in ((groups, want_groups), (trips, want_trips)):
+        got = json.loads(manifest_path(out).read_text())["licences"]
+        assert {(e["licence"], e["items"]) for e in got} == set(want.items()), out
+
+
 # --- after a scan -----------------------------------------------------------------------------
 
 
