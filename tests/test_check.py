@@ -884,17 +884,24 @@ def test_manifest_licences_count_each_item_once_whatever_the_files(
         }
         return Counter(by_id[m].get(i) for m, i in set(pairs) if i is not None)
 
-    want_groups = licences("e-mm1_100m", [
-        (m, int(r[f"encord_{m}_id"]))
-        for k, rows in shards(data).items() if k <= 2
-        for r in rows
-        for m in ("text", "image", "audio", "video", "points")
-    ])
-    want_trips = licences("e-mm1_1m", [
-        pair
-        for text_id, paired, annotated, paired_id, annotated_id, _ in triplets(data)
-        for pair in (("text", text_id), (paired, paired_id), (annotated, annotated_id))
-    ])
+    want_groups = licences(
+        "e-mm1_100m",
+        [
+            (m, int(r[f"encord_{m}_id"]))
+            for k, rows in shards(data).items()
+            if k <= 2
+            for r in rows
+            for m in ("text", "image", "audio", "video", "points")
+        ],
+    )
+    want_trips = licences(
+        "e-mm1_1m",
+        [
+            pair
+            for text_id, paired, annotated, paired_id, annotated_id, _ in triplets(data)
+            for pair in (("text", text_id), (paired, paired_id), (annotated, annotated_id))
+        ],
+    )
     for out, want in ((groups, want_groups), (trips, want_trips)):
         got = json.loads(manifest_path(out).read_text())["licences"]
         assert {(e["licence"], e["items"]) for e in got} == set(want.items()), out
