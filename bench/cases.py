@@ -102,13 +102,13 @@ def floor_scan(floor_db: str, table: str, memory_limit: str):
 
 def joins_only(db: str, k: str, memory_limit: str):
     """The five left joins of nn_groups_resolved for one k, carrying the columns the view reads
-    (caption, save_folder and file_name of each modality), counted instead of returned: no path
+    (the caption and each modality's stored file_path_below_root), counted instead of returned: no path
     is built and nothing reaches Arrow. Storing resolved rows instead does not fit the size
     budget (see make_floor), so resolving one k costs at least this."""
     con = _catalog(db, memory_limit)
     joins = "\n".join(f"LEFT JOIN infos_100m_{m} AS {m} USING (encord_{m}_id)"
                       for m in MODALITIES)
-    counted = ", ".join(f"count({m}.save_folder), count({m}.file_name)" for m in MODALITIES)
+    counted = ", ".join(f"count({m}.file_path_below_root)" for m in MODALITIES)
     t0 = time.perf_counter()
     (rows, *_), = con.sql(f"""SELECT count(*), count(t.caption), {counted}
                              FROM nn_groups AS g
@@ -138,28 +138,10 @@ def caption_groups_files(db: str, memory_limit: str):
     return time.perf_counter() - t0, rows
 
 
-def triplets_captions_files(db: str, memory_limit: str):
-    """What any answer to the triplets question must do while each caption and file name is
-    stored once: the labelled triplets of the pair, their captions from the E-MM1:1M text
-    infos and the save_folder and file_name of both items; counted, so no path is built and
-    nothing reaches Arrow."""
-    con = _catalog(db, memory_limit)
-    t0 = time.perf_counter()
-    (rows, *_), = con.sql(
-        "SELECT count(*), count(t.caption), count(pa.save_folder), count(pa.file_name), "
-        "count(aa.save_folder), count(aa.file_name) FROM triplets AS tr "
-        "JOIN annotation_labels AS l ON l.code = tr.annotation "
-        "LEFT JOIN infos_1m_text AS t USING (encord_text_id) "
-        f"LEFT JOIN infos_1m_{PAIR[0]} AS pa ON pa.encord_{PAIR[0]}_id = tr.encord_paired_id "
-        f"LEFT JOIN infos_1m_{PAIR[1]} AS aa ON aa.encord_{PAIR[1]}_id = tr.encord_annotated_id "
-        "WHERE tr.paired_modality = $p AND tr.annotated_modality = $a AND l.label = $label",
-        params={"p": PAIR[0], "a": PAIR[1], "label": LABEL}).fetchall()
-    return time.perf_counter() - t0, rows
-
-
 def floor_triplets(floor_db: str, memory_limit: str):
-    """The triplets question over a table of triplets stored resolved (captions and paths),
-    sorted by pair and label: what the catalog could do if it stored them so."""
+    """The triplets question over a table of triplets stored resolved (captions and whole
+    paths), sorted by pair and label: the catalog stores them so (triplets_resolved) but below
+    the asset root, which its view joins per row so that `config set asset_root` is instant."""
     return _triplets_of_pair(floor_db, "triplets_resolved", memory_limit)
 
 

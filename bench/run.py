@@ -173,7 +173,6 @@ def main() -> None:
     alternate(results, "triplets, one pair+label", {
         "catalog": [*CASES, "catalog_triplets", str(db), qml],
         "polars recipe": [*CASES, "polars_triplets", str(data), root],
-        "lower bound: captions, file names": [*CASES, "triplets_captions_files", str(db), qml],
         "floor": [*CASES, "floor_triplets", str(floor_db), qml],
     }, r)
     alternate(results, "one caption's 16 groups", {

@@ -15,7 +15,12 @@ import duckdb
 from catalog import __version__, leftovers
 from catalog.config import explicit_asset_root, initial_settings
 from catalog.db import DEFAULT_STORAGE_VERSION, check_duckdb_file, write_lock
-from catalog.definitions import SCHEMA_VERSION, install_path_macros, install_views
+from catalog.definitions import (
+    SCHEMA_VERSION,
+    install_path_macros,
+    install_views,
+    store_resolved_triplets,
+)
 from catalog.discover import PARTS, DataFile, Discovery, discover, lfs_pull_command, unreadable
 from catalog.errors import CatalogError, duckdb_message
 from catalog.ingest import (
@@ -132,6 +137,7 @@ def build_catalog(
                 _ingest(con, found, report, progress, max_record_size)
                 _record_provenance(con, found, report, root, storage_version)
                 install_views(con)
+                store_resolved_triplets(con)
                 _carry_scan(con, previous, report)
                 install_macros(con)
                 if previous:

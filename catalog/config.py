@@ -13,6 +13,7 @@ from pathlib import Path
 
 from catalog import leftovers
 from catalog.db import connect_read_only, rewrite
+from catalog.definitions import store_resolved_triplets
 from catalog.discover import ASSET_MODALITIES
 from catalog.errors import CatalogError
 from catalog.sqltext import render, resource_text
@@ -64,6 +65,7 @@ def set_setting(db: Path, key: str, value: str) -> str:
             con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
             if key in LAYOUT_DEFAULTS:
                 _store_paths(con, key.removeprefix("layout."), value)
+                store_resolved_triplets(con)  # it holds the paths of E-MM1:1M items
     except OSError as e:  # rewrite says a full disk itself, once it holds the lock
         if not leftovers.is_disk_full(e):
             raise

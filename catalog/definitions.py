@@ -31,7 +31,7 @@ VIEWS = (
 # The shape of the catalog's tables, views and macros, recorded in catalog_info by the build.
 # Bump it whenever one of them changes: a catalog of another version is refused, with the
 # command that rebuilds it, when it is opened (catalog.db.connect_read_only).
-SCHEMA_VERSION = 4  # 4: asset tables store file_path_below_root
+SCHEMA_VERSION = 5  # 4: asset tables store file_path_below_root; 5: triplets_resolved
 # Table macros over the views, created last (DuckDB binds a table macro when it is created).
 TABLE_MACROS = ("nn_groups_complete", "triplets_complete")
 # Tables that `emm1 files scan` fills; the presence views read them, so they always exist.
@@ -42,6 +42,13 @@ def install_path_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The macros that decide a file's path (views/asset_path.sql): the build's load and
     `emm1 config set layout.<modality>` store paths with them."""
     con.execute(resource_text(PACKAGE, "asset_path.sql"))
+
+
+def store_resolved_triplets(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)fill triplets_resolved, the stored rows of triplets_labeled, from the triplets and
+    the E-MM1:1M asset tables (catalog/load/triplets_resolved.sql): by the build once the views
+    exist, and by `emm1 config set layout.<modality>` once the asset tables hold the new paths."""
+    con.execute(resource_text("catalog", "load/triplets_resolved.sql"))
 
 
 def install_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,22 +1,21 @@
 -- E-MM1:1M ratings with the caption, the label and both file paths. Both ids resolve within
--- E-MM1:1M, each in its own modality. Duplicate rows of triplets.csv stay duplicated.
+-- E-MM1:1M, each in its own modality. Duplicate rows of triplets.csv stay duplicated. The build
+-- stored the rows resolved (triplets_resolved, catalog/load/triplets_resolved.sql), sorted by
+-- pair and rating: a path is the asset root and the path below it, and nothing is joined.
 CREATE OR REPLACE VIEW triplets_labeled AS
 SELECT
-    tr.encord_text_id,
-    t.caption,
-    tr.paired_modality,
-    tr.annotated_modality,
-    tr.encord_paired_id,
-    tr.encord_annotated_id,
-    tr.annotation,
-    l.label AS annotation_label,
-    under_root(pa.asset_root, pa.file_path_below_root) AS paired_modality_file_path,
-    under_root(aa.asset_root, aa.file_path_below_root) AS annotated_modality_file_path
-FROM triplets AS tr
-LEFT JOIN infos_1m_text AS t ON t.encord_text_id = tr.encord_text_id
-LEFT JOIN annotation_labels AS l ON l.code = tr.annotation
-LEFT JOIN path_parts_1m AS pa ON pa.modality = tr.paired_modality AND pa.asset_id = tr.encord_paired_id
-LEFT JOIN path_parts_1m AS aa ON aa.modality = tr.annotated_modality AND aa.asset_id = tr.encord_annotated_id;
+    r.encord_text_id,
+    r.caption,
+    r.paired_modality,
+    r.annotated_modality,
+    r.encord_paired_id,
+    r.encord_annotated_id,
+    r.annotation,
+    r.annotation_label,
+    under_root(s.asset_root, r.paired_path_below_root) AS paired_modality_file_path,
+    under_root(s.asset_root, r.annotated_path_below_root) AS annotated_modality_file_path
+FROM triplets_resolved AS r
+CROSS JOIN path_settings AS s;
 COMMENT ON VIEW triplets_labeled IS 'E-MM1:1M: one row per triplets.csv row (duplicates kept), with caption, label and both file paths.';
 COMMENT ON COLUMN triplets_labeled.encord_text_id IS 'Caption id (E-MM1:1M text).';
 COMMENT ON COLUMN triplets_labeled.caption IS 'Caption text; it belongs with the paired item.';
