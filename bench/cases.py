@@ -102,13 +102,13 @@ def floor_scan(floor_db: str, table: str, memory_limit: str):
 
 def joins_only(db: str, k: str, memory_limit: str):
     """The five left joins of nn_groups_resolved for one k, carrying the columns the view reads
-    (the caption and each modality's stored file_path_below_root), counted instead of returned: no path
-    is built and nothing reaches Arrow. Storing resolved rows instead does not fit the size
+    (the caption and each modality's stored path), counted instead of returned: nothing
+    reaches Arrow. Storing resolved rows instead does not fit the size
     budget (see make_floor), so resolving one k costs at least this."""
     con = _catalog(db, memory_limit)
     joins = "\n".join(f"LEFT JOIN infos_100m_{m} AS {m} USING (encord_{m}_id)"
                       for m in MODALITIES)
-    counted = ", ".join(f"count({m}.file_path_below_root)" for m in MODALITIES)
+    counted = ", ".join(f"count({m}.resolved_file_path)" for m in MODALITIES)
     t0 = time.perf_counter()
     (rows, *_), = con.sql(f"""SELECT count(*), count(t.caption), {counted}
                              FROM nn_groups AS g

@@ -198,7 +198,7 @@ def _connect_new(path: Path, spill: Path, threads, memory_limit, storage_version
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(render("catalog", "load/tables.sql.j2", parts=PARTS[:2]))
-    install_path_macros(con)  # the load computes file_path_below_root with them
+    install_path_macros(con)  # the load computes the stored paths with them
 
 
 def _ingest(

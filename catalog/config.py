@@ -1,10 +1,10 @@
 """Settings stored in the catalog: the asset root and the folder of each modality.
 
-Views read the asset root from the `settings` table at query time, and each asset's path below
-it from its table (file_path_below_root, stored by the build with the layout in force), so
-changing a setting moves every path in every view for every client, without a rebuild: the
-asset root at once, a layout folder by rewriting the stored paths of its modality.
-"""
+Each asset's table stores its path below the asset root (file_path_below_root) and its whole
+path (resolved_file_path), computed by the build with the settings in force, and every view
+reads the stored path. Changing a setting rewrites the paths it moves, in a copy of the
+catalog swapped in whole, so every path in every view follows for every client without a
+rebuild: the asset root rewrites every whole path, a layout folder both paths of its modality."""
 
 from __future__ import annotations
 
@@ -63,9 +63,12 @@ def set_setting(db: Path, key: str, value: str) -> str:
     try:
         with rewrite(db) as con:
             con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
-            if key in LAYOUT_DEFAULTS:
+            # every path a view gives is stored: rewrite those the setting moves
+            if key == "asset_root":
+                _store_paths(con)
+            else:
                 _store_paths(con, key.removeprefix("layout."), value)
-                store_resolved_triplets(con)  # it holds the paths of E-MM1:1M items
+            store_resolved_triplets(con)  # it holds the paths of E-MM1:1M items
     except OSError as e:  # rewrite says a full disk itself, once it holds the lock
         if not leftovers.is_disk_full(e):
             raise
@@ -73,12 +76,15 @@ def set_setting(db: Path, key: str, value: str) -> str:
     return value
 
 
-def _store_paths(con, modality: str, folder: str) -> None:
-    """Rewrite the stored path below the asset root of every asset of `modality` for its new
-    layout folder: one UPDATE per table, on the copy that rewrite() swaps in, so readers see
-    the old paths or the new ones, never a mix."""
+def _store_paths(con, modality: str | None = None, folder: str | None = None) -> None:
+    """Rewrite the stored paths of every asset of `modality` for its new layout `folder`, or
+    (neither given) the whole path of every asset for a new asset root: one UPDATE per table, on
+    the copy that rewrite() swaps in, so readers see the old paths or the new ones, never a
+    mix."""
+    suffix = f"_{modality}" if folder else ""
     tables = con.execute(
-        resource_text("catalog", "load/path_tables.sql"), {"modality": modality}
+        resource_text("catalog", "load/path_tables.sql"), {"suffix": suffix}
     ).fetchall()
     for (table,) in tables:
-        con.execute(render("catalog", "load/store_paths.sql.j2", table=table), {"folder": folder})
+        sql = render("catalog", "load/store_paths.sql.j2", table=table, folder=folder)
+        con.execute(sql, {"folder": folder} if folder else None)

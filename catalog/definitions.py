@@ -31,7 +31,7 @@ VIEWS = (
 # The shape of the catalog's tables, views and macros, recorded in catalog_info by the build.
 # Bump it whenever one of them changes: a catalog of another version is refused, with the
 # command that rebuilds it, when it is opened (catalog.db.connect_read_only).
-SCHEMA_VERSION = 5  # 4: asset tables store file_path_below_root; 5: triplets_resolved
+SCHEMA_VERSION = 5  # 4: file_path_below_root; 5: resolved_file_path, triplets_resolved
 # Table macros over the views, created last (DuckDB binds a table macro when it is created).
 TABLE_MACROS = ("nn_groups_complete", "triplets_complete")
 # Tables that `emm1 files scan` fills; the presence views read them, so they always exist.
@@ -39,9 +39,10 @@ SCAN_TABLES = "disk/tables.sql"
 
 
 def install_path_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The macros that decide a file's path (views/asset_path.sql): the build's load and
-    `emm1 config set layout.<modality>` store paths with them."""
+    """The macros that decide a file's path (views/asset_path.sql) and the settings they take
+    (views/path_settings.sql): the build's load and `emm1 config set` store paths with them."""
     con.execute(resource_text(PACKAGE, "asset_path.sql"))
+    con.execute(resource_text(PACKAGE, "path_settings.sql"))
 
 
 def store_resolved_triplets(con: duckdb.DuckDBPyConnection) -> None:

@@ -366,30 +366,32 @@ def test_each_asset_stores_its_path_below_the_root_and_none_for_an_unsafe_name(
     db = tmp_path / "c.duckdb"
     build_catalog(data_copy, db, asset_root="/assets")
     with duckdb.connect(str(db), read_only=True) as con:
-        got = dict(
-            con.execute(
-                "SELECT encord_audio_id, file_path_below_root FROM infos_100m_audio"
+        got = {
+            i: (below, whole)
+            for i, below, whole in con.execute(
+                "SELECT encord_audio_id, file_path_below_root, resolved_file_path "
+                "FROM infos_100m_audio"
             ).fetchall()
-        )
-    want = {
+        }
+    below = {
         int(r["encord_audio_id"]): None
         if expected.unsafe(r["save_folder"]) or expected.unsafe(r["file_name"])
         else f"{r['save_folder']}/audio/{r['file_name']}"
         for r in records
     }
-    assert got == want and list(want.values()).count(None) == 2
+    want = {i: (p, p and f"/assets/{p}") for i, p in below.items()}
+    assert got == want and list(below.values()).count(None) == 2
 
 
-def test_a_column_named_like_the_stored_path_is_refused(data_copy, tmp_path, layout):
+@pytest.mark.parametrize("column", ["File_Path_Below_Root", "resolved_file_path"])
+def test_a_column_named_like_a_stored_path_is_refused(data_copy, tmp_path, layout, column):
     image = part_folder(data_copy, "1m") / "infos" / "image.csv"
     lines = image.read_text(encoding="utf-8").split("\n")
-    lines = [lines[0] + ",File_Path_Below_Root"] + [
-        f"{line},x" if line else line for line in lines[1:]
-    ]
+    lines = [lines[0] + "," + column] + [f"{line},x" if line else line for line in lines[1:]]
     image.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(
         CatalogError,
-        match=r"infos/image.csv, record 1 \(the header\): column file_path_below_root is "
+        match=rf"infos/image.csv, record 1 \(the header\): column {column.lower()} is "
         r"computed by the catalog from save_folder and file_name\. Rename or remove that column\.",
     ):
         build_catalog(data_copy, tmp_path / "c.duckdb")

@@ -1,16 +1,15 @@
 -- EShot samples of both modalities with their category and file path.
 CREATE OR REPLACE VIEW eshot_samples AS
 WITH samples AS (
-    SELECT 'audio'::modality AS modality, eshot_audio_id AS eshot_id, youtube_id, start_time, end_time, NULL::VARCHAR AS file_id, file_name, save_folder, file_path_below_root FROM eshot_audio
+    SELECT 'audio'::modality AS modality, eshot_audio_id AS eshot_id, youtube_id, start_time, end_time, NULL::VARCHAR AS file_id, file_name, save_folder, resolved_file_path FROM eshot_audio
     UNION ALL
-    SELECT 'points', eshot_point_id, NULL, NULL, NULL, file_id, file_name, save_folder, file_path_below_root FROM eshot_points
+    SELECT 'points', eshot_point_id, NULL, NULL, NULL, file_id, file_name, save_folder, resolved_file_path FROM eshot_points
 )
 SELECT
     smp.modality, smp.eshot_id, c.category, smp.youtube_id, smp.start_time, smp.end_time,
     smp.file_id, smp.file_name, smp.save_folder,
-    under_root(s.asset_root, smp.file_path_below_root) AS file_path
+    smp.resolved_file_path AS file_path
 FROM samples AS smp
-CROSS JOIN path_settings AS s
 LEFT JOIN eshot_categories AS c ON c.modality = smp.modality AND c.eshot_id = smp.eshot_id;
 COMMENT ON VIEW eshot_samples IS 'EShot zero-shot benchmark samples (audio and point clouds) with category and file path.';
 COMMENT ON COLUMN eshot_samples.modality IS 'audio or points.';

@@ -1,7 +1,7 @@
 -- E-MM1:100M groups with the caption and the file path of each neighbour. Left joins: an id
--- with no infos row keeps its group row and gets a NULL path. A path is the asset root and the
--- path below it the build stored (file_path_below_root: NULL for an unsafe name), so each
--- path is one concatenation and no name is checked per row (under_root, views/asset_path.sql).
+-- with no infos row keeps its group row and gets a NULL path. Each asset table stores its
+-- file's whole path (resolved_file_path: the asset root and the path below it, NULL for an
+-- unsafe name; `emm1 config set` rewrites it), so no path is made or checked per row.
 CREATE OR REPLACE VIEW nn_groups_resolved AS
 SELECT
     g.encord_text_id,
@@ -11,12 +11,11 @@ SELECT
     g.encord_audio_id,
     g.encord_video_id,
     g.encord_points_id,
-    under_root(s.asset_root, i.file_path_below_root) AS image_file_path,
-    under_root(s.asset_root, a.file_path_below_root) AS audio_file_path,
-    under_root(s.asset_root, v.file_path_below_root) AS video_file_path,
-    under_root(s.asset_root, p.file_path_below_root) AS points_file_path
+    i.resolved_file_path AS image_file_path,
+    a.resolved_file_path AS audio_file_path,
+    v.resolved_file_path AS video_file_path,
+    p.resolved_file_path AS points_file_path
 FROM nn_groups AS g
-CROSS JOIN path_settings AS s
 LEFT JOIN infos_100m_text AS t ON t.encord_text_id = g.encord_text_id
 LEFT JOIN infos_100m_image AS i ON i.encord_image_id = g.encord_image_id
 LEFT JOIN infos_100m_audio AS a ON a.encord_audio_id = g.encord_audio_id

@@ -1,7 +1,9 @@
--- The tables that store file_path_below_root for the assets of one modality ($modality): the
--- infos tables of both parts (infos_<part>_<modality>) and EShot's (eshot_audio, eshot_points).
-SELECT table_name
-FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = 'main'
-  AND column_name = 'file_path_below_root' AND ends_with(table_name, '_' || $modality)
-ORDER BY table_name;
+-- The tables that store the paths of assets (file_path_below_root, resolved_file_path): the
+-- infos tables of both parts (infos_<part>_<modality>) and EShot's (eshot_audio,
+-- eshot_points); those of one modality when $suffix is '_<modality>', all when it is ''.
+SELECT c.table_name
+FROM duckdb_columns() AS c
+JOIN duckdb_tables() AS t USING (database_name, schema_name, table_name)
+WHERE c.database_name = current_database() AND c.schema_name = 'main'
+  AND c.column_name = 'resolved_file_path' AND ends_with(c.table_name, $suffix)
+ORDER BY c.table_name;
