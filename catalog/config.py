@@ -1,10 +1,10 @@
 """Settings stored in the catalog: the asset root and the folder of each modality.
 
-Each asset's table stores its path below the asset root (file_path_below_root) and its whole
-path (resolved_file_path), computed by the build with the settings in force, and every view
-reads the stored path. Changing a setting rewrites the paths it moves, in a copy of the
-catalog swapped in whole, so every path in every view follows for every client without a
-rebuild: the asset root rewrites every whole path, a layout folder both paths of its modality."""
+Each asset's table stores its whole path (resolved_file_path), computed by the build with the
+settings in force, and every view reads the stored path. Changing a setting rewrites the paths
+it moves, in a copy of the catalog swapped in whole, so every path in every view follows for
+every client without a rebuild: the asset root rewrites every path, a layout folder the paths
+of its modality."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from catalog.db import connect_read_only, rewrite
 from catalog.definitions import store_resolved_triplets
 from catalog.discover import ASSET_MODALITIES
 from catalog.errors import CatalogError
+from catalog.ingest import layout_folder
 from catalog.sqltext import render, resource_text
 
 # key -> default; the asset root's default is decided at build time.
@@ -67,7 +68,7 @@ def set_setting(db: Path, key: str, value: str) -> str:
             if key == "asset_root":
                 _store_paths(con)
             else:
-                _store_paths(con, key.removeprefix("layout."), value)
+                _store_paths(con, key.removeprefix("layout."))
             store_resolved_triplets(con)  # it holds the paths of E-MM1:1M items
     except OSError as e:  # rewrite says a full disk itself, once it holds the lock
         if not leftovers.is_disk_full(e):
@@ -76,15 +77,16 @@ def set_setting(db: Path, key: str, value: str) -> str:
     return value
 
 
-def _store_paths(con, modality: str | None = None, folder: str | None = None) -> None:
-    """Rewrite the stored paths of every asset of `modality` for its new layout `folder`, or
-    (neither given) the whole path of every asset for a new asset root: one UPDATE per table, on
-    the copy that rewrite() swaps in, so readers see the old paths or the new ones, never a
+def _store_paths(con, modality: str | None = None) -> None:
+    """Rewrite the stored path of every asset of `modality` (its layout folder changed), or of
+    every asset (the asset root changed), with the settings now stored: one UPDATE per table,
+    on the copy that rewrite() swaps in, so readers see the old paths or the new ones, never a
     mix."""
-    suffix = f"_{modality}" if folder else ""
+    suffix = f"_{modality}" if modality else ""
     tables = con.execute(
         resource_text("catalog", "load/path_tables.sql"), {"suffix": suffix}
     ).fetchall()
-    for (table,) in tables:
-        sql = render("catalog", "load/store_paths.sql.j2", table=table, folder=folder)
-        con.execute(sql, {"folder": folder} if folder else None)
+    for (table,) in tables:  # infos_<part>_<modality>, eshot_<modality>
+        folder = layout_folder(con, table.rsplit("_", 1)[1])
+        sql = render("catalog", "load/store_paths.sql.j2", table=table)
+        con.execute(sql, {"folder": folder})

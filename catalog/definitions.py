@@ -31,7 +31,8 @@ VIEWS = (
 # The shape of the catalog's tables, views and macros, recorded in catalog_info by the build.
 # Bump it whenever one of them changes: a catalog of another version is refused, with the
 # command that rebuilds it, when it is opened (catalog.db.connect_read_only).
-SCHEMA_VERSION = 5  # 4: file_path_below_root; 5: resolved_file_path, triplets_resolved
+# 4: paths below the root stored; 5: whole paths too, triplets_resolved; 6: whole paths only
+SCHEMA_VERSION = 6
 # Table macros over the views, created last (DuckDB binds a table macro when it is created).
 TABLE_MACROS = ("nn_groups_complete", "triplets_complete")
 # Tables that `emm1 files scan` fills; the presence views read them, so they always exist.

@@ -41,10 +41,11 @@ ID_TYPES = {"INTEGER": 2**31 - 1, "TINYINT": 127}  # SQL type -> the largest id 
 # The longest record (a line, or several when a quoted field holds line breaks) a CSV may have.
 DEFAULT_MAX_RECORD_SIZE = 2_000_000
 EXTRA = "Extra column "  # how the comment of a column added from a file's header starts
-# The columns of every asset table that hold its file's path below the asset root and its
-# whole path, computed by the load (insert_csv.sql.j2), never read from a file.
-BELOW_ROOT = "file_path_below_root"
-COMPUTED = (BELOW_ROOT, "resolved_file_path")
+# The column of every asset table that holds its file's whole path, computed by the load
+# (insert_csv.sql.j2), never read from a file; a file may not carry it, nor the path below the
+# asset root that the view path_parts_1m computes.
+STORED_PATH = "resolved_file_path"
+COMPUTED = ("file_path_below_root", STORED_PATH)
 _BROKEN = "emm1: a value breaks its rule"  # what insert_csv.sql.j2 raises
 _DIGITS_ONLY = b"0123456789,\r\n"
 
@@ -195,14 +196,14 @@ def load_csv(
     """Append `file` to `table` (bound by name); returns the rows it added. `record_size` is
     the longest record allowed, in bytes; `scanned`, _plain_integers(file) begun earlier."""
     facts = _column_facts(con, table)
-    below_root = any(name == BELOW_ROOT for name, _, _, _ in facts)
+    stores_path = any(name == STORED_PATH for name, _, _, _ in facts)
     facts = [fact for fact in facts if fact[0] not in COMPUTED]  # computed, not read
     declared = {name: sql_type for name, sql_type, _, _ in facts}
     extras = {name for name, _, extra, _ in facts if extra}
     not_null = {name for name, _, _, required in facts if required}
     header = read_header(file)
     computed = [c for c in COMPUTED if c in (name.lower() for name in header)]
-    if below_root and computed:
+    if stores_path and computed:
         raise CatalogError(
             f"{file.rel}, record 1 (the header): column {computed[0]} is computed by the "
             "catalog from save_folder and file_name. Rename or remove that column."
@@ -225,7 +226,7 @@ def load_csv(
     }
     if any(rule == "k" for rule, _ in checks.values()):
         params["k"] = file.nn_index
-    if below_root:
+    if stores_path:
         params["folder"] = layout_folder(con, file.modality)
     sql = render(
         LOAD,
@@ -233,7 +234,7 @@ def load_csv(
         table=table,
         checks={c: r for c, r in checks.items() if r[0] == "k"} if plain else checks,
         plain=plain,
-        below_root=below_root,
+        stores_path=stores_path,
         diagnose=False,
         broken=_BROKEN,
     )

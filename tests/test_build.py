@@ -351,9 +351,7 @@ def test_installed_package_finds_its_sql_files(samples, tmp_path):
     assert macros == str(sorted([*templates(), *TABLE_MACROS]))
 
 
-def test_each_asset_stores_its_path_below_the_root_and_none_for_an_unsafe_name(
-    data_copy, tmp_path, layout
-):
+def test_each_asset_stores_its_whole_path_and_none_for_an_unsafe_name(data_copy, tmp_path, layout):
     audio = part_folder(data_copy, "100m") / "infos" / "audio.csv"
     with open(audio, newline="", encoding="utf-8") as f:
         records = list(csv.DictReader(f))
@@ -366,20 +364,18 @@ def test_each_asset_stores_its_path_below_the_root_and_none_for_an_unsafe_name(
     db = tmp_path / "c.duckdb"
     build_catalog(data_copy, db, asset_root="/assets")
     with duckdb.connect(str(db), read_only=True) as con:
-        got = {
-            i: (below, whole)
-            for i, below, whole in con.execute(
-                "SELECT encord_audio_id, file_path_below_root, resolved_file_path "
-                "FROM infos_100m_audio"
+        got = dict(
+            con.execute(
+                "SELECT encord_audio_id, resolved_file_path FROM infos_100m_audio"
             ).fetchall()
-        }
+        )
     below = {
         int(r["encord_audio_id"]): None
         if expected.unsafe(r["save_folder"]) or expected.unsafe(r["file_name"])
         else f"{r['save_folder']}/audio/{r['file_name']}"
         for r in records
     }
-    want = {i: (p, p and f"/assets/{p}") for i, p in below.items()}
+    want = {i: p and f"/assets/{p}" for i, p in below.items()}
     assert got == want and list(below.values()).count(None) == 2
 
 

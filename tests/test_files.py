@@ -500,15 +500,12 @@ def test_a_file_also_in_the_layout_folder_is_not_stray_and_subfolders_match(cata
             "WHERE encord_audio_id = ?",
             [first],
         )
-        columns = con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'infos_100m_audio'"
-        ).fetchall()
-        if ("file_path_below_root",) in columns:  # the path the build stores, made again
-            con.execute(
-                "UPDATE infos_100m_audio SET file_path_below_root = "
-                "path_below_root(save_folder, 'audio', file_name) WHERE encord_audio_id = ?",
-                [first],
-            )
+        con.execute(  # the path the build stores, made again
+            "UPDATE infos_100m_audio SET resolved_file_path = under_root("
+            "(SELECT asset_root FROM path_settings), "
+            "path_below_root(save_folder, 'audio', file_name)) WHERE encord_audio_id = ?",
+            [first],
+        )
     files = rows(
         db,
         "SELECT DISTINCT save_folder, file_name FROM assets WHERE part = 'e-mm1_100m' "

@@ -1,4 +1,4 @@
--- The tables that store the paths of assets (file_path_below_root, resolved_file_path): the
+-- The tables that store the paths of assets (resolved_file_path): the
 -- infos tables of both parts (infos_<part>_<modality>) and EShot's (eshot_audio,
 -- eshot_points); those of one modality when $suffix is '_<modality>', all when it is ''.
 SELECT c.table_name
