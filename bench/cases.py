@@ -140,8 +140,8 @@ def caption_groups_files(db: str, memory_limit: str):
 
 def floor_triplets(floor_db: str, memory_limit: str):
     """The triplets question over a table of triplets stored resolved (captions and whole
-    paths), sorted by pair and label: the catalog stores them so (triplets_resolved) but below
-    the asset root, which its view joins per row so that `config set asset_root` is instant."""
+    paths), sorted by pair and label, as the catalog stores them (triplets_resolved, which
+    `emm1 config set` refills)."""
     return _triplets_of_pair(floor_db, "triplets_resolved", memory_limit)
 
 

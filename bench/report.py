@@ -58,8 +58,8 @@ BOUNDS = [
      "the exact-case scan of all captions, the k<=4 groups of those that match and the file "
      "names of their items, counted: no path built, nothing to Arrow"),
     ("triplets, one pair+label", [("polars recipe", 1 / 10)], ["floor"],
-     "the same rows read from a table that holds them with whole paths: the catalog stores "
-     "them so (triplets_resolved), with the paths below the asset root"),
+     "the same rows read from a table that holds them with whole paths, as the catalog "
+     "stores them (triplets_resolved)"),
 ]
 LINEAR_CASES = [("build", "catalog", "group_rows"), ("resolve k=1 as Arrow", "catalog", "rows"),
                 ("k=1 to Parquet (zstd)", "catalog", "group_rows_k")]
@@ -186,11 +186,13 @@ def _bounds(doc: dict) -> list[str]:
             continue
         allowed = min(median(cs[v]) * factor for v, factor in allowances)
         bound = min(median(cs[v]) for v in bound_variants)
-        if bound > allowed:
+        best = min(median(rs) for v, rs in cs.items() if v.startswith("catalog"))
+        if best <= allowed:
+            verdict_text = f"met: the catalog's fastest way takes {best:.3f} s"
+        elif bound > allowed:
             verdict_text = (f"out of reach: the bound alone is {bound / allowed:.2f}x the "
                             "time allowed")
         else:
-            best = min(median(rs) for v, rs in cs.items() if v.startswith("catalog"))
             verdict_text = (f"not ruled out: {allowed - bound:.3f} s left for the rest; the "
                             f"catalog's fastest way takes {best - bound:.3f} s for it")
         lines.append(f"| {case} | {allowed:.3f} | {bound:.3f} | {what} | {verdict_text} |")
@@ -208,8 +210,8 @@ def _bounds(doc: dict) -> list[str]:
     if t_bytes:
         lines.append(
             f"\nThe triplets are stored resolved, sorted by pair and rating (`triplets_resolved`: "
-            f"the floor's table of them takes {_size(t_bytes)}), so triplets_labeled joins only "
-            "the asset root; `emm1 config set layout.<modality>` refills the table.")
+            f"the floor's table of them takes {_size(t_bytes)}), so triplets_labeled reads that "
+            "one table; `emm1 config set` of the asset root or a layout refills it.")
     return lines
 
 
