@@ -65,10 +65,7 @@ def set_setting(db: Path, key: str, value: str) -> str:
         with rewrite(db) as con:
             con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
             # every path a view gives is stored: rewrite those the setting moves
-            if key == "asset_root":
-                _store_paths(con)
-            else:
-                _store_paths(con, key.removeprefix("layout."))
+            _store_paths(con, None if key == "asset_root" else key.removeprefix("layout."))
             store_resolved_triplets(con)  # it holds the paths of E-MM1:1M items
     except OSError as e:  # rewrite says a full disk itself, once it holds the lock
         if not leftovers.is_disk_full(e):
@@ -77,7 +74,7 @@ def set_setting(db: Path, key: str, value: str) -> str:
     return value
 
 
-def _store_paths(con, modality: str | None = None) -> None:
+def _store_paths(con, modality: str | None) -> None:
     """Rewrite the stored path of every asset of `modality` (its layout folder changed), or of
     every asset (the asset root changed), with the settings now stored: one UPDATE per table,
     on the copy that rewrite() swaps in, so readers see the old paths or the new ones, never a

@@ -501,9 +501,8 @@ def test_a_file_also_in_the_layout_folder_is_not_stray_and_subfolders_match(cata
             [first],
         )
         con.execute(  # the path the build stores, made again
-            "UPDATE infos_100m_audio SET resolved_file_path = under_root("
-            "(SELECT asset_root FROM path_settings), "
-            "path_below_root(save_folder, 'audio', file_name)) WHERE encord_audio_id = ?",
+            "UPDATE infos_100m_audio SET resolved_file_path = "
+            "stored_path(save_folder, 'audio', file_name) WHERE encord_audio_id = ?",
             [first],
         )
     files = rows(

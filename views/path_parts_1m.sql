@@ -1,8 +1,8 @@
 -- E-MM1:1M assets of the four modalities in one table, with the parts their file path is made
 -- of: under_root(asset_root, file_path_below_root) is the path the views give (the asset
 -- tables store it as resolved_file_path; the part below the root is computed here). Each
--- branch types its modality literal: one untyped 'audio' makes the column VARCHAR, a join then compares through a cast and a modality filter
--- no longer reaches the one table it needs.
+-- branch types its modality literal: one untyped 'audio' makes the column VARCHAR, a join
+-- then compares through a cast and a modality filter no longer reaches the one table it needs.
 CREATE OR REPLACE VIEW path_parts_1m AS
 SELECT 'image'::modality AS modality, encord_image_id AS asset_id, s.asset_root, save_folder, s.image_folder AS folder, file_name, path_below_root(save_folder, s.image_folder, file_name) AS file_path_below_root FROM infos_1m_image, path_settings AS s
 UNION ALL SELECT 'audio'::modality, encord_audio_id, s.asset_root, save_folder, s.audio_folder, file_name, path_below_root(save_folder, s.audio_folder, file_name) FROM infos_1m_audio, path_settings AS s
